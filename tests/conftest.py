@@ -1,0 +1,65 @@
+import datetime
+
+import pytest
+
+from timeline.loader import DEMO_FILES, load, read_documents
+from timeline.models import Jurisdiction, Material, MaterialCategory, Measure, MeasureType
+from timeline.services import EventEntry, MaterialLink, save_measure
+
+
+@pytest.fixture
+def demo_data(db):
+    """The bundled, cited demo dataset, loaded through the real loader."""
+    return load(read_documents(DEMO_FILES))
+
+
+@pytest.fixture
+def jurisdiction(db) -> Jurisdiction:
+    return Jurisdiction.objects.get_or_create(code="CN", defaults={"name": "China"})[0]
+
+
+@pytest.fixture
+def make_material(db):
+    def make(name: str, *, category=MaterialCategory.CRITICAL_MINERAL, groups=()) -> Material:
+        from django.utils.text import slugify
+
+        material = Material.objects.create(slug=slugify(name), name=name, category=category)
+        material.groups.set(groups)
+        return material
+
+    return make
+
+
+@pytest.fixture
+def make_measure(jurisdiction):
+    counter = iter(range(1, 10_000))
+
+    def make(
+        *,
+        key: str | None = None,
+        announced_on: datetime.date | None = None,
+        effective_on: datetime.date | None = None,
+        ends_on: datetime.date | None = None,
+        events: list[tuple[datetime.date, str]] = (),
+        materials: list[Material] = (),
+        measure_type: str = MeasureType.EXPORT_LICENCE_REQUIREMENT,
+        **fields,
+    ) -> Measure:
+        measure = Measure(
+            key=key or f"test-measure-{next(counter)}",
+            title=fields.pop("title", "A test measure"),
+            jurisdiction=fields.pop("jurisdiction", jurisdiction),
+            measure_type=measure_type,
+            announced_on=announced_on,
+            effective_on=effective_on,
+            ends_on=ends_on,
+            **fields,
+        )
+        save_measure(
+            measure,
+            events=[EventEntry(date=date, type=type_) for date, type_ in events],
+            materials=[MaterialLink(material) for material in materials],
+        )
+        return measure
+
+    return make

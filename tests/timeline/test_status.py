@@ -1,0 +1,120 @@
+import datetime
+
+import pytest
+
+from timeline.models import Measure
+from timeline.status import MeasureStatus
+
+D = datetime.date
+ANNOUNCED = D(2025, 10, 9)
+EFFECTIVE = D(2025, 11, 8)
+SUSPENDED = D(2025, 12, 1)
+REINSTATED = D(2026, 3, 1)
+ENDS = D(2026, 11, 10)
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def status_both_ways(measure: Measure, day: datetime.date):
+    """The model method and the SQL annotation must agree; return their shared answer."""
+    in_python = Measure.objects.prefetch_related("events").get(pk=measure.pk).status_on(day)
+    in_sql = Measure.objects.with_status(day).get(pk=measure.pk).status
+    assert in_python == in_sql, f"{day}: python says {in_python}, SQL says {in_sql}"
+    return in_python
+
+
+@pytest.fixture
+def full_measure(make_measure):
+    return make_measure(
+        announced_on=ANNOUNCED,
+        effective_on=EFFECTIVE,
+        ends_on=ENDS,
+        events=[(SUSPENDED, "suspended"), (REINSTATED, "reinstated")],
+    )
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (ANNOUNCED - ONE_DAY, None),
+        (ANNOUNCED, MeasureStatus.UPCOMING),
+        (EFFECTIVE - ONE_DAY, MeasureStatus.UPCOMING),
+        (EFFECTIVE, MeasureStatus.IN_FORCE),
+        (SUSPENDED - ONE_DAY, MeasureStatus.IN_FORCE),
+        (SUSPENDED, MeasureStatus.SUSPENDED),
+        (SUSPENDED + ONE_DAY, MeasureStatus.SUSPENDED),
+        (REINSTATED - ONE_DAY, MeasureStatus.SUSPENDED),
+        (REINSTATED, MeasureStatus.IN_FORCE),
+        (REINSTATED + ONE_DAY, MeasureStatus.IN_FORCE),
+        (ENDS - ONE_DAY, MeasureStatus.IN_FORCE),
+        (ENDS, MeasureStatus.ENDED),
+        (ENDS + ONE_DAY, MeasureStatus.ENDED),
+    ],
+)
+def test_status_at_each_boundary(full_measure, day, expected):
+    assert status_both_ways(full_measure, day) == expected
+
+
+def test_events_recorded_out_of_order_give_the_same_status(make_measure):
+    measure = make_measure(
+        effective_on=D(2024, 1, 1),
+        events=[
+            (D(2025, 6, 1), "reinstated"),
+            (D(2025, 1, 1), "suspended"),
+            (D(2025, 9, 1), "suspended"),
+        ],
+    )
+    assert status_both_ways(measure, D(2025, 3, 1)) == MeasureStatus.SUSPENDED
+    assert status_both_ways(measure, D(2025, 7, 1)) == MeasureStatus.IN_FORCE
+    assert status_both_ways(measure, D(2025, 10, 1)) == MeasureStatus.SUSPENDED
+
+
+def test_suspension_before_entry_into_force_keeps_it_suspended_from_that_day(make_measure):
+    # The October 2025 controls were suspended the day before they were due to apply.
+    measure = make_measure(
+        announced_on=D(2025, 10, 9),
+        effective_on=D(2025, 11, 8),
+        events=[(D(2025, 11, 7), "suspended"), (D(2026, 11, 10), "reinstated")],
+    )
+    assert status_both_ways(measure, D(2025, 11, 7)) == MeasureStatus.UPCOMING
+    assert status_both_ways(measure, D(2025, 11, 8)) == MeasureStatus.SUSPENDED
+    assert status_both_ways(measure, D(2026, 11, 10)) == MeasureStatus.IN_FORCE
+
+
+def test_same_day_suspension_and_reinstatement_leaves_it_in_force(make_measure):
+    measure = make_measure(
+        effective_on=D(2024, 1, 1),
+        events=[(D(2025, 1, 1), "suspended"), (D(2025, 1, 1), "reinstated")],
+    )
+    assert status_both_ways(measure, D(2025, 1, 1)) == MeasureStatus.IN_FORCE
+
+
+def test_measure_without_any_dates_is_upcoming(make_measure):
+    assert status_both_ways(make_measure(), D(2000, 1, 1)) == MeasureStatus.UPCOMING
+
+
+def test_ended_wins_over_suspension(make_measure):
+    measure = make_measure(
+        effective_on=D(2024, 1, 1), ends_on=D(2025, 1, 1), events=[(D(2024, 6, 1), "suspended")]
+    )
+    assert status_both_ways(measure, D(2025, 1, 1)) == MeasureStatus.ENDED
+
+
+def test_ends_on_without_effective_on_ends_it(make_measure):
+    measure = make_measure(announced_on=D(2024, 1, 1), ends_on=D(2025, 1, 1))
+    assert status_both_ways(measure, D(2024, 12, 31)) == MeasureStatus.UPCOMING
+    assert status_both_ways(measure, D(2025, 1, 1)) == MeasureStatus.ENDED
+
+
+@pytest.mark.parametrize("status", list(MeasureStatus))
+def test_filter_by_status_agrees_with_annotation(full_measure, make_measure, status):
+    make_measure(effective_on=D(2020, 1, 1))
+    make_measure(announced_on=D(2030, 1, 1))
+    for day in [ANNOUNCED - ONE_DAY, ANNOUNCED, EFFECTIVE, SUSPENDED, REINSTATED, ENDS]:
+        filtered = set(Measure.objects.with_status_in(day, [status]).values_list("pk", flat=True))
+        annotated = {m.pk for m in Measure.objects.with_status(day) if m.status == status}
+        assert filtered == annotated
+
+
+def test_in_force_on_is_one_query(full_measure, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert list(Measure.objects.in_force_on(EFFECTIVE)) == [full_measure]

@@ -1,0 +1,220 @@
+from django import forms
+from django.contrib import admin
+from django.db.models import Count
+from django.utils import timezone
+
+from .models import (
+    Authority,
+    Jurisdiction,
+    Material,
+    Measure,
+    MeasureEvent,
+    MeasureMaterial,
+    MeasureRelation,
+    MeasureSource,
+    Sector,
+)
+from .status import MeasureStatus
+
+
+@admin.register(Jurisdiction)
+class JurisdictionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Authority)
+class AuthorityAdmin(admin.ModelAdmin):
+    list_display = ["abbreviation", "name", "jurisdiction", "website"]
+    list_filter = ["jurisdiction"]
+    list_select_related = ["jurisdiction"]
+    search_fields = ["slug", "abbreviation", "name"]
+    prepopulated_fields = {"slug": ["abbreviation"]}
+    autocomplete_fields = ["jurisdiction"]
+
+
+@admin.register(Sector)
+class SectorAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class MaterialForm(forms.ModelForm):
+    class Meta:
+        model = Material
+        fields = [
+            "name",
+            "slug",
+            "category",
+            "symbol",
+            "atomic_number",
+            "cas_number",
+            "hs_codes",
+            "groups",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        groups = cleaned.get("groups")
+        if groups is not None:
+            try:
+                self.instance.validate_groups(list(groups))
+            except forms.ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
+@admin.register(Material)
+class MaterialAdmin(admin.ModelAdmin):
+    form = MaterialForm
+    list_display = [
+        "name",
+        "slug",
+        "category",
+        "symbol",
+        "atomic_number",
+        "group_list",
+        "member_count",
+    ]
+    list_filter = ["category", ("groups", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "slug", "symbol", "cas_number"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["groups"]
+    readonly_fields = ["member_list"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "category"]}),
+        ("Element", {"fields": ["symbol", "atomic_number", "cas_number", "hs_codes"]}),
+        ("Groups", {"fields": ["groups", "member_list"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("groups")
+            .annotate(member_total=Count("members", distinct=True))
+        )
+
+    @admin.display(description="Groups")
+    def group_list(self, material: Material) -> str:
+        return ", ".join(group.name for group in material.groups.all())
+
+    @admin.display(description="Members", ordering="member_total")
+    def member_count(self, material: Material) -> int:
+        return material.member_total
+
+    @admin.display(description="Direct members")
+    def member_list(self, material: Material) -> str:
+        return ", ".join(material.members.values_list("name", flat=True)) or "-"
+
+
+class StatusListFilter(admin.SimpleListFilter):
+    title = "status today"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return MeasureStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in MeasureStatus.values:
+            return queryset.with_status_in(timezone.localdate(), [self.value()])
+        return queryset
+
+
+class MaterialListFilter(admin.SimpleListFilter):
+    """Material with group expansion, the same matching the API uses."""
+
+    title = "material (with its groups and members)"
+    parameter_name = "material"
+
+    def lookups(self, request, model_admin):
+        return Material.objects.values_list("slug", "name")
+
+    def queryset(self, request, queryset):
+        material = Material.objects.filter(slug=self.value()).first() if self.value() else None
+        if material is not None:
+            return queryset.matching_materials([material])
+        return queryset
+
+
+class MeasureMaterialInline(admin.TabularInline):
+    model = MeasureMaterial
+    autocomplete_fields = ["material"]
+    extra = 0
+
+
+class MeasureEventInline(admin.TabularInline):
+    model = MeasureEvent
+    fields = ["date", "type", "note", "source_url"]
+    extra = 0
+    verbose_name_plural = "events (the announcement, entry into force and end come from the dates)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(derived=False)
+
+
+class MeasureSourceInline(admin.TabularInline):
+    model = MeasureSource
+    extra = 0
+
+
+class MeasureRelationInline(admin.TabularInline):
+    model = MeasureRelation
+    fk_name = "from_measure"
+    autocomplete_fields = ["to_measure"]
+    extra = 0
+    verbose_name = "relation to another measure"
+
+
+@admin.register(Measure)
+class MeasureAdmin(admin.ModelAdmin):
+    list_display = ["key", "title", "jurisdiction", "measure_type", "effective_on", "status_today"]
+    list_filter = [
+        "jurisdiction",
+        "measure_type",
+        StatusListFilter,
+        ("authorities", admin.RelatedOnlyFieldListFilter),
+        MaterialListFilter,
+    ]
+    list_select_related = ["jurisdiction"]
+    search_fields = ["key", "title", "reference", "summary"]
+    date_hierarchy = "effective_on"
+    autocomplete_fields = ["jurisdiction", "authorities", "target_jurisdictions", "sectors"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "key",
+                    "title",
+                    "reference",
+                    "jurisdiction",
+                    "authorities",
+                    "measure_type",
+                ]
+            },
+        ),
+        ("Dates", {"fields": ["announced_on", "effective_on", "ends_on"]}),
+        ("Scope", {"fields": ["summary", "target_jurisdictions", "sectors"]}),
+        ("Reliability", {"fields": ["confidence", "notes"]}),
+        ("Record", {"fields": ["created_at", "updated_at"]}),
+    ]
+    inlines = [
+        MeasureMaterialInline,
+        MeasureEventInline,
+        MeasureSourceInline,
+        MeasureRelationInline,
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_status(timezone.localdate())
+
+    @admin.display(description="Status today", ordering="status")
+    def status_today(self, measure: Measure) -> str:
+        return MeasureStatus(measure.status).label if measure.status else "not yet announced"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.instance.sync_derived_events()

@@ -1,0 +1,401 @@
+"""The timeline: measures on materials, who issued them, and what happened to them when."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from .querysets import MaterialQuerySet, MeasureQuerySet
+from .status import MeasureStatus, status_on
+
+jurisdiction_code_validator = RegexValidator(
+    r"^[A-Z]{2,8}$",
+    "Use an ISO 3166-1 alpha-2 code (CN, US) or an upper-case bloc code (EU).",
+)
+HS_CODE = re.compile(r"\d{4,10}")
+cas_number_validator = RegexValidator(r"^\d{2,7}-\d{2}-\d$", "A CAS number looks like 7440-55-3.")
+
+
+class Jurisdiction(models.Model):
+    code = models.CharField(
+        max_length=8,
+        unique=True,
+        validators=[jurisdiction_code_validator],
+        help_text="ISO 3166-1 alpha-2 code, or a bloc code such as EU.",
+    )
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Authority(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=300)
+    abbreviation = models.CharField(
+        max_length=40, help_text="Short name the authority goes by (MOFCOM, GAC, BIS)."
+    )
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="authorities"
+    )
+    website = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name_plural = "authorities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "abbreviation"],
+                name="authority_abbreviation_unique_per_jurisdiction",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.abbreviation or self.name
+
+
+class MaterialCategory(models.TextChoices):
+    RARE_EARTH_ELEMENT = "rare_earth_element", "Rare-earth element"
+    CRITICAL_MINERAL = "critical_mineral", "Critical mineral"
+    TECHNOLOGY = "technology", "Technology"
+    PRODUCT = "product", "Product"
+    GROUP = "group", "Group"
+
+
+class Material(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200, unique=True)
+    category = models.CharField(max_length=32, choices=MaterialCategory.choices)
+    symbol = models.CharField(max_length=3, blank=True, help_text="Chemical symbol, for elements.")
+    atomic_number = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(118)],
+        help_text="For elements.",
+    )
+    cas_number = models.CharField(
+        max_length=12, blank=True, validators=[cas_number_validator], verbose_name="CAS number"
+    )
+    hs_codes = models.JSONField(
+        default=list, blank=True, help_text="Harmonized System codes, as digit strings."
+    )
+    groups = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        related_name="members",
+        blank=True,
+        limit_choices_to={"category": MaterialCategory.GROUP},
+        help_text="Groups this material belongs to; groups can themselves sit in groups.",
+    )
+
+    objects = MaterialQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["symbol"], condition=~Q(symbol=""), name="material_symbol_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(atomic_number__isnull=True)
+                | Q(atomic_number__gte=1, atomic_number__lte=118),
+                name="material_atomic_number_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if not isinstance(self.hs_codes, list):
+            raise ValidationError({"hs_codes": "Give a list of HS codes."})
+        for code in self.hs_codes:
+            if not isinstance(code, str) or not HS_CODE.fullmatch(code):
+                raise ValidationError(
+                    {"hs_codes": f"{code!r} is not an HS code of 4 to 10 digits."}
+                )
+
+    def validate_groups(self, groups) -> None:
+        """Refuse a group that is not a group, or that would make membership circular."""
+        not_groups = [group.name for group in groups if group.category != MaterialCategory.GROUP]
+        if not_groups:
+            raise ValidationError({"groups": f"Not a group: {', '.join(sorted(not_groups))}."})
+        if self.pk is None:
+            return
+        inside = Material.objects.descendant_ids([self.pk])
+        circular = [group.name for group in groups if group.pk in inside]
+        if circular:
+            raise ValidationError(
+                {"groups": f"{', '.join(sorted(circular))} already sits inside {self.name}."}
+            )
+
+
+class Sector(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MeasureType(models.TextChoices):
+    EXPORT_LICENCE_REQUIREMENT = "export_licence_requirement", "Export licence requirement"
+    EXPORT_PROHIBITION = "export_prohibition", "Export prohibition"
+    TECHNOLOGY_EXPORT_RESTRICTION = "technology_export_restriction", "Technology export restriction"
+    COOPERATION_PROHIBITION = "cooperation_prohibition", "Cooperation prohibition"
+    EXTRATERRITORIAL_CONTROL = "extraterritorial_control", "Extraterritorial control"
+    EXPORT_QUOTA = "export_quota", "Export quota"
+    SUSPENSION = "suspension", "Suspension"
+    STANDARD = "standard", "Standard"
+    INVESTIGATION = "investigation", "Investigation"
+    OTHER = "other", "Other"
+
+
+class Confidence(models.TextChoices):
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+class Measure(models.Model):
+    key = models.SlugField(
+        max_length=100,
+        unique=True,
+        help_text="Stable URL-safe identifier, e.g. cn-mofcom-2025-62.",
+    )
+    title = models.CharField(max_length=300)
+    reference = models.CharField(
+        max_length=300, blank=True, help_text="Official reference of the document."
+    )
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="measures"
+    )
+    authorities = models.ManyToManyField(Authority, related_name="measures", blank=True)
+    measure_type = models.CharField(max_length=40, choices=MeasureType.choices)
+    summary = models.TextField(blank=True)
+    announced_on = models.DateField(null=True, blank=True)
+    effective_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="First day on which the measure no longer applies; empty when open-ended.",
+    )
+    target_jurisdictions = models.ManyToManyField(
+        Jurisdiction,
+        related_name="targeted_by",
+        blank=True,
+        help_text="Countries the measure is aimed at; empty when it applies to all.",
+    )
+    materials = models.ManyToManyField(
+        Material, through="MeasureMaterial", related_name="measures", blank=True
+    )
+    sectors = models.ManyToManyField(Sector, related_name="measures", blank=True)
+    confidence = models.CharField(
+        max_length=10,
+        choices=Confidence.choices,
+        default=Confidence.HIGH,
+        help_text="How sure the record is, given its sources.",
+    )
+    notes = models.TextField(blank=True, help_text="Where sources were thin or disagreed.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = MeasureQuerySet.as_manager()
+
+    class Meta:
+        ordering = [F("effective_on").desc(nulls_last=True), "key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | Q(effective_on__isnull=True)
+                | Q(ends_on__gt=F("effective_on")),
+                name="measure_ends_after_effective",
+            ),
+            models.CheckConstraint(
+                condition=Q(measure_type__in=MeasureType.values), name="measure_type_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["effective_on", "key"], name="measure_effective_key_idx"),
+            models.Index(fields=["announced_on"], name="measure_announced_idx"),
+            models.Index(fields=["ends_on"], name="measure_ends_idx"),
+            models.Index(fields=["measure_type"], name="measure_type_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def get_absolute_url(self) -> str:
+        return reverse("api:measure-detail", kwargs={"key": self.key})
+
+    def clean(self) -> None:
+        if self.ends_on and self.effective_on and self.ends_on <= self.effective_on:
+            raise ValidationError(
+                {
+                    "ends_on": "The end date is the first day the measure no longer applies, "
+                    "so it must come after the day it takes effect."
+                }
+            )
+
+    def status_on(self, day: datetime.date) -> MeasureStatus | None:
+        """Status on ``day`` from this row's dates and (prefetched) events."""
+        return status_on(
+            day,
+            announced_on=self.announced_on,
+            effective_on=self.effective_on,
+            ends_on=self.ends_on,
+            events=[(event.date, event.type) for event in self.events.all()],
+        )
+
+    @property
+    def status_today(self) -> MeasureStatus | None:
+        return self.status_on(timezone.localdate())
+
+    def date_events(self) -> list[tuple[datetime.date, str]]:
+        """The (date, type) entries the measure's own dates put on its timeline."""
+        pairs = [
+            (self.announced_on, EventType.ANNOUNCED),
+            (self.effective_on, EventType.EFFECTIVE),
+            (self.ends_on, EventType.ENDED),
+        ]
+        return [(date, str(type_)) for date, type_ in pairs if date is not None]
+
+    def sync_derived_events(self) -> None:
+        """Keep the events derived from the measure's dates in step with them and with the
+        recorded events (a recorded event of the same type and date makes the derived one a
+        duplicate). Call after the measure and its recorded events are saved."""
+        recorded = set(self.events.filter(derived=False).values_list("date", "type"))
+        wanted = {pair for pair in self.date_events() if pair not in recorded}
+        existing = {
+            (event.date, event.type): event.pk for event in self.events.filter(derived=True)
+        }
+        stale = [pk for pair, pk in existing.items() if pair not in wanted]
+        if stale:
+            MeasureEvent.objects.filter(pk__in=stale).delete()
+        MeasureEvent.objects.bulk_create(
+            MeasureEvent(measure=self, date=date, type=type_, derived=True)
+            for date, type_ in sorted(wanted - existing.keys())
+        )
+
+
+class MeasureMaterial(models.Model):
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="material_links")
+    material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="measure_links")
+    scope = models.CharField(
+        max_length=1000, blank=True, help_text="Which forms or items of the material are covered."
+    )
+
+    class Meta:
+        ordering = ["measure", "material__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "material"], name="measure_material_unique")
+        ]
+        indexes = [models.Index(fields=["material", "measure"], name="measure_material_rev_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.measure} - {self.material}"
+
+
+class EventType(models.TextChoices):
+    ANNOUNCED = "announced", "Announced"
+    PUBLISHED = "published", "Published"
+    EFFECTIVE = "effective", "Took effect"
+    AMENDED = "amended", "Amended"
+    SUSPENDED = "suspended", "Suspended"
+    REINSTATED = "reinstated", "Reinstated"
+    EXTENDED = "extended", "Extended"
+    ENDED = "ended", "Ended"
+    NOTE = "note", "Note"
+
+
+class MeasureEvent(models.Model):
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="events")
+    date = models.DateField()
+    type = models.CharField(max_length=20, choices=EventType.choices)
+    note = models.TextField(blank=True)
+    source_url = models.URLField(max_length=500, blank=True)
+    derived = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Put on the timeline from the measure's own dates, not recorded by an editor.",
+    )
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(type__in=EventType.values), name="event_type_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["measure", "type", "date"], name="event_measure_type_date_idx"),
+            models.Index(fields=["date", "id"], name="event_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.type} {self.date}"
+
+
+class MeasureSource(models.Model):
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="sources")
+    url = models.URLField(max_length=500)
+    title = models.CharField(max_length=500, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["measure", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "url"], name="measure_source_url_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+
+class RelationType(models.TextChoices):
+    AMENDS = "amends", "Amends"
+    SUPERSEDES = "supersedes", "Supersedes"
+    SUSPENDS = "suspends", "Suspends"
+    EXPANDS = "expands", "Expands"
+    IMPLEMENTS = "implements", "Implements"
+    EXTENDS = "extends", "Extends"
+
+
+class MeasureRelation(models.Model):
+    """``from_measure`` <relation> ``to_measure``: No. 70 suspends No. 55."""
+
+    from_measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="relations")
+    to_measure = models.ForeignKey(
+        Measure, on_delete=models.CASCADE, related_name="inbound_relations"
+    )
+    relation = models.CharField(max_length=20, choices=RelationType.choices)
+
+    class Meta:
+        ordering = ["from_measure", "relation", "to_measure__key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_measure", "to_measure", "relation"], name="measure_relation_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_measure=F("to_measure")), name="measure_relation_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_measure} {self.relation} {self.to_measure}"
+
+    def clean(self) -> None:
+        if self.from_measure_id and self.from_measure_id == self.to_measure_id:
+            raise ValidationError({"to_measure": "A measure cannot relate to itself."})

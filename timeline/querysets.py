@@ -1,0 +1,120 @@
+"""Rules over many rows: the status rule in SQL and material matching."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import models
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
+
+from .status import REINSTATED_EVENT, SUSPENDED_EVENT, MeasureStatus
+
+
+class MeasureQuerySet(models.QuerySet):
+    def _with_latest_suspension(self, day: datetime.date) -> MeasureQuerySet:
+        from .models import MeasureEvent
+
+        latest = (
+            MeasureEvent.objects.filter(
+                measure=OuterRef("pk"),
+                type__in=[SUSPENDED_EVENT, REINSTATED_EVENT],
+                date__lte=day,
+            )
+            .order_by("-date", "type")
+            .values("type")[:1]
+        )
+        return self.alias(latest_suspension=Subquery(latest))
+
+    @staticmethod
+    def _status_conditions(day: datetime.date) -> dict[str, Q]:
+        """One Q per status, mutually exclusive; the SQL twin of ``status.status_on``."""
+        not_ended = Q(ends_on__isnull=True) | Q(ends_on__gt=day)
+        effective = not_ended & Q(effective_on__lte=day)
+        suspended = Q(latest_suspension=SUSPENDED_EVENT)
+        return {
+            MeasureStatus.ENDED: Q(ends_on__lte=day),
+            MeasureStatus.SUSPENDED: effective & suspended,
+            MeasureStatus.IN_FORCE: effective
+            & (Q(latest_suspension__isnull=True) | Q(latest_suspension=REINSTATED_EVENT)),
+            MeasureStatus.UPCOMING: not_ended
+            & (Q(effective_on__isnull=True) | Q(effective_on__gt=day))
+            & (Q(announced_on__isnull=True) | Q(announced_on__lte=day)),
+        }
+
+    def with_status(self, day: datetime.date) -> MeasureQuerySet:
+        """Annotate ``status`` on ``day`` (NULL when not yet announced)."""
+        conditions = self._status_conditions(day)
+        return self._with_latest_suspension(day).annotate(
+            status=Case(
+                *(
+                    When(condition, then=Value(str(status)))
+                    for status, condition in conditions.items()
+                ),
+                default=Value(None),
+                output_field=models.CharField(),
+            )
+        )
+
+    def with_status_in(self, day: datetime.date, statuses: Iterable[str]) -> MeasureQuerySet:
+        conditions = self._status_conditions(day)
+        wanted = Q()
+        for status in statuses:
+            wanted |= conditions[MeasureStatus(status)]
+        return self._with_latest_suspension(day).filter(wanted)
+
+    def in_force_on(self, day: datetime.date) -> MeasureQuerySet:
+        return self.with_status_in(day, [MeasureStatus.IN_FORCE])
+
+    def matching_materials(self, materials: Iterable) -> MeasureQuerySet:
+        """Measures listing any of ``materials``, a group containing one, or a member of one."""
+        from .models import Material, MeasureMaterial
+
+        ids = Material.objects.related_ids(materials)
+        return self.filter(
+            Exists(MeasureMaterial.objects.filter(measure=OuterRef("pk"), material_id__in=ids))
+        )
+
+
+class MaterialQuerySet(models.QuerySet):
+    def _graph(self) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+        """Group membership as two adjacency maps (member -> groups, group -> members)."""
+        from .models import Material
+
+        up: dict[int, set[int]] = defaultdict(set)
+        down: dict[int, set[int]] = defaultdict(set)
+        edges = Material.groups.through.objects.values_list("from_material_id", "to_material_id")
+        for member, group in edges:
+            up[member].add(group)
+            down[group].add(member)
+        return up, down
+
+    @staticmethod
+    def _reach(start: set[int], edges: dict[int, set[int]]) -> set[int]:
+        seen: set[int] = set()
+        frontier = set(start)
+        while frontier:
+            seen |= frontier
+            frontier = {nxt for node in frontier for nxt in edges.get(node, ())} - seen
+        return seen
+
+    @staticmethod
+    def _ids_of(materials: Iterable) -> set[int]:
+        return {getattr(material, "pk", material) for material in materials}
+
+    def ancestor_ids(self, materials: Iterable) -> set[int]:
+        """The materials and every group that contains them, transitively."""
+        up, _ = self._graph()
+        return self._reach(self._ids_of(materials), up)
+
+    def descendant_ids(self, materials: Iterable) -> set[int]:
+        """The materials and every member of them, transitively."""
+        _, down = self._graph()
+        return self._reach(self._ids_of(materials), down)
+
+    def related_ids(self, materials: Iterable) -> set[int]:
+        """The materials, their groups upwards and their members downwards, in one query."""
+        up, down = self._graph()
+        start = self._ids_of(materials)
+        return self._reach(start, up) | self._reach(start, down)

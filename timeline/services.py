@@ -1,0 +1,228 @@
+"""Writes that touch a measure and its nested parts together; the API, the admin and the
+loader all go through here so the timeline's derived entries stay in step."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .models import (
+    Authority,
+    Jurisdiction,
+    Material,
+    Measure,
+    MeasureEvent,
+    MeasureMaterial,
+    MeasureRelation,
+    MeasureSource,
+    Sector,
+)
+
+MEASURE_FIELDS = (
+    "key",
+    "title",
+    "reference",
+    "jurisdiction_id",
+    "measure_type",
+    "summary",
+    "announced_on",
+    "effective_on",
+    "ends_on",
+    "confidence",
+    "notes",
+)
+
+
+@dataclass(frozen=True)
+class MaterialLink:
+    material: Material
+    scope: str = ""
+
+
+@dataclass(frozen=True)
+class EventEntry:
+    date: datetime.date
+    type: str
+    note: str = ""
+    source_url: str = ""
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    url: str
+    title: str = ""
+    publisher: str = ""
+    published_on: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class RelationEntry:
+    measure: Measure
+    relation: str
+
+
+def _validate_rows(name: str, rows: list, exclude: list[str]) -> None:
+    for index, row in enumerate(rows):
+        try:
+            row.full_clean(exclude=exclude, validate_unique=False)
+        except ValidationError as error:
+            raise ValidationError(
+                {
+                    f"{name}[{index}].{field}": messages
+                    for field, messages in error.message_dict.items()
+                }
+            ) from error
+
+
+def _duplicates(name: str, keys: list) -> None:
+    seen = set()
+    for index, key in enumerate(keys):
+        if key in seen:
+            raise ValidationError({f"{name}[{index}]": "Listed twice."})
+        seen.add(key)
+
+
+def _field_values(measure: Measure) -> dict:
+    return {field: getattr(measure, field) for field in MEASURE_FIELDS}
+
+
+@transaction.atomic
+def save_measure(
+    measure: Measure,
+    *,
+    authorities: Iterable[Authority] | None = None,
+    target_jurisdictions: Iterable[Jurisdiction] | None = None,
+    sectors: Iterable[Sector] | None = None,
+    materials: Iterable[MaterialLink] | None = None,
+    events: Iterable[EventEntry] | None = None,
+    sources: Iterable[SourceEntry] | None = None,
+    relations: Iterable[RelationEntry] | None = None,
+) -> bool:
+    """Validate and save ``measure``, replacing each nested list that is given (None leaves
+    it alone). Writes nothing and returns False when nothing would change."""
+    measure.full_clean()
+    is_new = measure.pk is None
+    current = (
+        {}
+        if is_new
+        else Measure.objects.filter(pk=measure.pk).values(*MEASURE_FIELDS).first() or {}
+    )
+    changed = is_new or current != _field_values(measure)
+
+    plans = []
+
+    def plan(wanted, existing_fn, apply_fn):
+        nonlocal changed
+        if wanted is None:
+            return
+        if is_new or existing_fn() != wanted:
+            changed = True
+            plans.append(apply_fn)
+
+    if authorities is not None:
+        authority_ids = {authority.pk for authority in authorities}
+        plan(
+            authority_ids,
+            lambda: set(measure.authorities.values_list("pk", flat=True)),
+            lambda: measure.authorities.set(authority_ids),
+        )
+    if target_jurisdictions is not None:
+        target_ids = {jurisdiction.pk for jurisdiction in target_jurisdictions}
+        plan(
+            target_ids,
+            lambda: set(measure.target_jurisdictions.values_list("pk", flat=True)),
+            lambda: measure.target_jurisdictions.set(target_ids),
+        )
+    if sectors is not None:
+        sector_ids = {sector.pk for sector in sectors}
+        plan(
+            sector_ids,
+            lambda: set(measure.sectors.values_list("pk", flat=True)),
+            lambda: measure.sectors.set(sector_ids),
+        )
+    if materials is not None:
+        materials = list(materials)
+        _duplicates("materials", [link.material.pk for link in materials])
+        rows = [MeasureMaterial(material=link.material, scope=link.scope) for link in materials]
+        _validate_rows("materials", rows, ["measure"])
+        wanted_materials = {link.material.pk: link.scope for link in materials}
+        plan(
+            wanted_materials,
+            lambda: dict(measure.material_links.values_list("material_id", "scope")),
+            lambda rows=rows: _replace(measure, measure.material_links.all(), rows),
+        )
+    if events is not None:
+        events = list(events)
+        rows = [
+            MeasureEvent(date=e.date, type=e.type, note=e.note, source_url=e.source_url)
+            for e in events
+        ]
+        _validate_rows("events", rows, ["measure"])
+        wanted_events = sorted((e.date, e.type, e.note, e.source_url) for e in events)
+        plan(
+            wanted_events,
+            lambda: sorted(
+                measure.events.filter(derived=False).values_list(
+                    "date", "type", "note", "source_url"
+                )
+            ),
+            lambda rows=rows: _replace(measure, measure.events.filter(derived=False), rows),
+        )
+    if sources is not None:
+        sources = list(sources)
+        _duplicates("sources", [source.url for source in sources])
+        rows = [
+            MeasureSource(
+                url=s.url, title=s.title, publisher=s.publisher, published_on=s.published_on
+            )
+            for s in sources
+        ]
+        _validate_rows("sources", rows, ["measure"])
+        wanted_sources = [(s.url, s.title, s.publisher, s.published_on) for s in sources]
+        plan(
+            wanted_sources,
+            lambda: list(
+                measure.sources.order_by("id").values_list(
+                    "url", "title", "publisher", "published_on"
+                )
+            ),
+            lambda rows=rows: _replace(measure, measure.sources.all(), rows),
+        )
+    if relations is not None:
+        relations = list(relations)
+        _duplicates("related", [(r.measure.pk, r.relation) for r in relations])
+        for index, entry in enumerate(relations):
+            if entry.measure.pk is not None and entry.measure.pk == measure.pk:
+                raise ValidationError(
+                    {f"related[{index}].measure": "A measure cannot relate to itself."}
+                )
+        rows = [MeasureRelation(to_measure=r.measure, relation=r.relation) for r in relations]
+        _validate_rows("related", rows, ["from_measure"])
+        wanted_relations = {(r.measure.pk, r.relation) for r in relations}
+        plan(
+            wanted_relations,
+            lambda: set(measure.relations.values_list("to_measure_id", "relation")),
+            lambda rows=rows: _replace(
+                measure, measure.relations.all(), rows, owner="from_measure"
+            ),
+        )
+
+    if not changed:
+        return False
+    measure.save()
+    for apply in plans:
+        apply()
+    measure.sync_derived_events()
+    return True
+
+
+def _replace(measure: Measure, existing, rows: list, owner: str = "measure") -> None:
+    existing.delete()
+    for row in rows:
+        setattr(row, owner, measure)
+    if rows:
+        type(rows[0]).objects.bulk_create(rows)
