@@ -1,2 +1,32 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
 app_name = "api"
-urlpatterns = []
+
+router = DefaultRouter()
+router.register("measures", views.MeasureViewSet, basename="measure")
+router.register("materials", views.MaterialViewSet, basename="material")
+router.register("jurisdictions", views.JurisdictionViewSet, basename="jurisdiction")
+router.register("authorities", views.AuthorityViewSet, basename="authority")
+router.register("sectors", views.SectorViewSet, basename="sector")
+
+urlpatterns = [
+    path(
+        "v1/measures/<slug:key>/timeline/",
+        views.MeasureTimelineView.as_view(),
+        name="measure-timeline",
+    ),
+    path(
+        "v1/materials/<slug:slug>/timeline/",
+        views.MaterialTimelineView.as_view(),
+        name="material-timeline",
+    ),
+    path("v1/events/", views.EventFeedView.as_view(), name="event-list"),
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

@@ -152,6 +152,14 @@ SPECTACULAR_SETTINGS = {
             "ServerErrorEnum",
             *(f"ErrorCode{code}Enum" for code in (401, 403, 404, 405, 406, 415, 429, 500)),
         ]
+    }
+    | {
+        "EventTypeEnum": "timeline.models.EventType",
+        "MeasureTypeEnum": "timeline.models.MeasureType",
+        "MaterialCategoryEnum": "timeline.models.MaterialCategory",
+        "RelationTypeEnum": "timeline.models.RelationType",
+        "ConfidenceEnum": "timeline.models.Confidence",
+        "MeasureStatusEnum": "timeline.status.MeasureStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
@@ -167,4 +175,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }

@@ -1,0 +1,301 @@
+"""Query parameters of the list endpoints. Every filter says what it does in ``help_text``;
+bad values are refused (400 naming the parameter) rather than ignored."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django_filters.fields import BaseCSVField
+
+from timeline.models import (
+    Authority,
+    EventType,
+    Jurisdiction,
+    Material,
+    MaterialCategory,
+    Measure,
+    MeasureEvent,
+    MeasureType,
+    Sector,
+)
+from timeline.status import MeasureStatus
+
+
+class ModelCSVField(BaseCSVField, forms.CharField):
+    """Comma-separated natural keys, looked up in one query; unknown ones are named."""
+
+    def __init__(self, *args, queryset: QuerySet, to_field_name: str, **kwargs):
+        self.queryset = queryset
+        self.to_field_name = to_field_name
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        values = super().clean(value)
+        if not values:
+            return values
+        wanted = list(dict.fromkeys(v.strip() for v in values if v.strip()))
+        found = list(self.queryset.filter(**{f"{self.to_field_name}__in": wanted}))
+        known = {getattr(obj, self.to_field_name) for obj in found}
+        unknown = [v for v in wanted if v not in known]
+        if unknown:
+            raise forms.ValidationError(
+                f"Unknown {self.to_field_name}: {', '.join(unknown)}.", code="unknown"
+            )
+        return found
+
+
+class ModelCSVFilter(django_filters.filters.BaseCSVFilter, django_filters.CharFilter):
+    """``?jurisdiction=CN,US``: any of the named objects. Many-valued relations are matched
+    with a semi-join, so a measure appears once however many values it matches."""
+
+    base_field_class = ModelCSVField
+
+    def __init__(self, *args, queryset: QuerySet, to_field_name: str, **kwargs):
+        super().__init__(*args, queryset=queryset, to_field_name=to_field_name, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        lookup = {f"{self.field_name}__in": value}
+        if qs.model._meta.get_field(self.field_name.split("__")[0]).many_to_many:
+            return qs.filter(pk__in=qs.model.objects.filter(**lookup).values("pk"))
+        return qs.filter(**lookup)
+
+
+class ChoiceCSVFilter(django_filters.filters.BaseInFilter, django_filters.ChoiceFilter):
+    """``?measure_type=export_prohibition,export_quota``: any of the listed values."""
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Ordering with NULLs last in both directions and a tie-break that makes pages stable."""
+
+    def __init__(self, *args, tiebreak: tuple[str, ...], **kwargs):
+        self.tiebreak = tiebreak
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        ordering = []
+        for param in value:
+            name = self.param_map[param.lstrip("-")]
+            expression = F(name)
+            ordering.append(
+                expression.desc(nulls_last=True)
+                if param.startswith("-")
+                else expression.asc(nulls_last=True)
+            )
+        return qs.order_by(*ordering, *self.tiebreak)
+
+
+def _csv_help(text: str) -> str:
+    return f"{text} Several values may be given, separated by commas."
+
+
+class MeasureFilterSet(django_filters.FilterSet):
+    jurisdiction = ModelCSVFilter(
+        field_name="jurisdiction",
+        queryset=Jurisdiction.objects.all(),
+        to_field_name="code",
+        help_text=_csv_help("Issuing jurisdiction code, e.g. CN."),
+    )
+    authority = ModelCSVFilter(
+        field_name="authorities",
+        queryset=Authority.objects.all(),
+        to_field_name="slug",
+        help_text=_csv_help("Slug of an issuing authority, e.g. mofcom."),
+    )
+    measure_type = ChoiceCSVFilter(
+        choices=MeasureType.choices,
+        help_text=_csv_help("Type of measure."),
+    )
+    target = ModelCSVFilter(
+        field_name="target_jurisdictions",
+        queryset=Jurisdiction.objects.all(),
+        to_field_name="code",
+        help_text=_csv_help("Code of a jurisdiction the measure is aimed at, e.g. US."),
+    )
+    sector = ModelCSVFilter(
+        field_name="sectors",
+        queryset=Sector.objects.all(),
+        to_field_name="slug",
+        help_text=_csv_help("Slug of an affected sector, e.g. electric-vehicles."),
+    )
+    material = ModelCSVFilter(
+        queryset=Material.objects.all(),
+        to_field_name="slug",
+        method="filter_material",
+        help_text=_csv_help(
+            "Slug of a material. Matches measures that list it, any group containing it "
+            "(transitively) and, for a group, any of its members (transitively)."
+        ),
+    )
+    material_category = ChoiceCSVFilter(
+        choices=MaterialCategory.choices,
+        method="filter_material_category",
+        help_text=_csv_help(
+            "Category of an affected material, with the same group matching as `material`."
+        ),
+    )
+    status = ChoiceCSVFilter(
+        choices=MeasureStatus.choices,
+        method="filter_noop",
+        help_text=_csv_help("Status on the `as_of` day (default today)."),
+    )
+    as_of = django_filters.DateFilter(
+        method="filter_noop",
+        help_text="Day on which `status` is evaluated (YYYY-MM-DD); default today (UTC).",
+    )
+    in_force_on = django_filters.DateFilter(
+        method="filter_in_force_on",
+        help_text="Only measures in force on this day (YYYY-MM-DD): status=in_force&as_of=DAY.",
+    )
+    announced_after = django_filters.DateFilter(
+        field_name="announced_on", lookup_expr="gte", help_text="Announced on or after this day."
+    )
+    announced_before = django_filters.DateFilter(
+        field_name="announced_on", lookup_expr="lte", help_text="Announced on or before this day."
+    )
+    effective_after = django_filters.DateFilter(
+        field_name="effective_on", lookup_expr="gte", help_text="In force from this day or later."
+    )
+    effective_before = django_filters.DateFilter(
+        field_name="effective_on",
+        lookup_expr="lte",
+        help_text="In force from this day or earlier.",
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text=(
+            "Only measures changed at or after this ISO 8601 date-time (UTC when no offset is "
+            "given): for incremental sync, pass the newest `updated_at` you hold."
+        ),
+    )
+    q = django_filters.CharFilter(
+        method="filter_q",
+        help_text="Case-insensitive text search over key, title, reference and summary.",
+    )
+    ordering = StableOrderingFilter(
+        fields=["effective_on", "announced_on", "updated_at", "title", "key"],
+        tiebreak=("key",),
+        help_text=(
+            "Sort by effective_on, announced_on, updated_at, title or key; prefix `-` for "
+            "descending. Default: -effective_on, then key. Empty dates sort last."
+        ),
+    )
+
+    class Meta:
+        model = Measure
+        fields: list[str] = []
+
+    def filter_noop(self, queryset, name, value):
+        return queryset
+
+    def filter_material(self, queryset, name, materials):
+        return queryset.matching_materials(materials)
+
+    def filter_material_category(self, queryset, name, categories):
+        return queryset.matching_materials(Material.objects.filter(category__in=categories))
+
+    def filter_in_force_on(self, queryset, name, day):
+        return queryset.in_force_on(day)
+
+    def filter_q(self, queryset, name, text):
+        return queryset.filter(
+            Q(key__icontains=text)
+            | Q(title__icontains=text)
+            | Q(reference__icontains=text)
+            | Q(summary__icontains=text)
+        )
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        statuses = self.form.cleaned_data.get("status")
+        if statuses:
+            day = self.form.cleaned_data.get("as_of") or timezone.localdate()
+            queryset = queryset.with_status_in(day, statuses)
+        return queryset
+
+
+class EventFilterSet(django_filters.FilterSet):
+    date_after = django_filters.DateFilter(
+        field_name="date", lookup_expr="gte", help_text="Events on or after this day."
+    )
+    date_before = django_filters.DateFilter(
+        field_name="date", lookup_expr="lte", help_text="Events on or before this day."
+    )
+    type = ChoiceCSVFilter(choices=EventType.choices, help_text=_csv_help("Event type."))
+    jurisdiction = ModelCSVFilter(
+        field_name="measure__jurisdiction",
+        queryset=Jurisdiction.objects.all(),
+        to_field_name="code",
+        help_text=_csv_help("Issuing jurisdiction of the event's measure."),
+    )
+    material = ModelCSVFilter(
+        queryset=Material.objects.all(),
+        to_field_name="slug",
+        method="filter_material",
+        help_text=_csv_help(
+            "Slug of a material affected by the event's measure, with group matching."
+        ),
+    )
+    measure = ModelCSVFilter(
+        field_name="measure",
+        queryset=Measure.objects.all(),
+        to_field_name="key",
+        help_text=_csv_help("Key of the event's measure."),
+    )
+    ordering = StableOrderingFilter(
+        fields=["date"],
+        tiebreak=("id",),
+        help_text="`date` (oldest first, the default) or `-date` (newest first).",
+    )
+
+    class Meta:
+        model = MeasureEvent
+        fields: list[str] = []
+
+    def filter_material(self, queryset, name, materials):
+        return queryset.filter(measure__in=Measure.objects.matching_materials(materials))
+
+
+class MaterialFilterSet(django_filters.FilterSet):
+    category = ChoiceCSVFilter(choices=MaterialCategory.choices, help_text=_csv_help("Category."))
+    group = ModelCSVFilter(
+        queryset=Material.objects.filter(category=MaterialCategory.GROUP),
+        to_field_name="slug",
+        method="filter_group",
+        help_text=_csv_help("Slug of a group: its members, transitively."),
+    )
+    q = django_filters.CharFilter(
+        method="filter_q", help_text="Case-insensitive search over name, slug and symbol."
+    )
+
+    class Meta:
+        model = Material
+        fields: list[str] = []
+
+    def filter_group(self, queryset, name, groups):
+        members = Material.objects.descendant_ids(groups) - {group.pk for group in groups}
+        return queryset.filter(pk__in=members)
+
+    def filter_q(self, queryset, name, text):
+        return queryset.filter(
+            Q(name__icontains=text) | Q(slug__icontains=text) | Q(symbol__iexact=text)
+        )
+
+
+class AuthorityFilterSet(django_filters.FilterSet):
+    jurisdiction = ModelCSVFilter(
+        field_name="jurisdiction",
+        queryset=Jurisdiction.objects.all(),
+        to_field_name="code",
+        help_text=_csv_help("Jurisdiction code."),
+    )
+
+    class Meta:
+        model = Authority
+        fields: list[str] = []

@@ -1,0 +1,477 @@
+"""JSON representations. Reads never query per row (the views prefetch); measure writes go
+through ``timeline.services.save_measure`` so every write path keeps the timeline in step."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+from rest_framework.fields import get_error_detail
+
+from timeline.models import (
+    Authority,
+    EventType,
+    Jurisdiction,
+    Material,
+    MaterialCategory,
+    Measure,
+    MeasureEvent,
+    RelationType,
+    Sector,
+)
+from timeline.services import EventEntry, MaterialLink, RelationEntry, SourceEntry, save_measure
+from timeline.status import MeasureStatus
+
+from .querysets import measure_queryset
+
+
+def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError(get_error_detail(error))
+
+
+class StrictFieldsMixin:
+    """Refuse fields the resource does not have, by name, instead of dropping them silently.
+    Read-only fields are accepted and ignored, so a body from GET can be sent back."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["Unknown field."] for name in unknown}, code="unknown_field"
+                )
+        return super().to_internal_value(data)
+
+
+class ImmutableLookupMixin:
+    """The natural key in the URL cannot be changed by an update."""
+
+    lookup_field_name: str
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        name = self.lookup_field_name
+        if (
+            self.instance is not None
+            and name in attrs
+            and attrs[name] != getattr(self.instance, name)
+        ):
+            raise serializers.ValidationError(
+                {name: [f"The {name} identifies this resource and cannot be changed."]}
+            )
+        return attrs
+
+
+class JurisdictionSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
+    lookup_field_name = "code"
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:jurisdiction-detail", lookup_field="code", help_text="This resource."
+    )
+
+    class Meta:
+        model = Jurisdiction
+        fields = ["code", "url", "name"]
+        extra_kwargs = {"name": {"help_text": "Name of the country or bloc."}}
+
+
+class AuthoritySerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
+    lookup_field_name = "slug"
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:authority-detail", lookup_field="slug", help_text="This resource."
+    )
+    jurisdiction = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Jurisdiction.objects.all(),
+        help_text="Code of the jurisdiction the authority belongs to.",
+    )
+
+    class Meta:
+        model = Authority
+        fields = ["slug", "url", "name", "abbreviation", "jurisdiction", "website"]
+        extra_kwargs = {
+            "slug": {"help_text": "URL-safe identifier, e.g. mofcom."},
+            "name": {"help_text": "Full name."},
+            "website": {"help_text": "Official website."},
+        }
+
+
+class SectorSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
+    lookup_field_name = "slug"
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:sector-detail", lookup_field="slug", help_text="This resource."
+    )
+
+    class Meta:
+        model = Sector
+        fields = ["slug", "url", "name"]
+        extra_kwargs = {
+            "slug": {"help_text": "URL-safe identifier, e.g. electric-vehicles."},
+            "name": {"help_text": "Name of the sector."},
+        }
+
+
+class MaterialSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
+    lookup_field_name = "slug"
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:material-detail", lookup_field="slug", help_text="This resource."
+    )
+    hs_codes = serializers.ListField(
+        child=serializers.RegexField(r"^\d{4,10}$", max_length=10),
+        required=False,
+        help_text="Harmonized System codes (4 to 10 digits each).",
+    )
+    groups = serializers.SlugRelatedField(
+        many=True,
+        slug_field="slug",
+        queryset=Material.objects.filter(category=MaterialCategory.GROUP),
+        required=False,
+        help_text="Slugs of the groups this material belongs to directly.",
+    )
+    members = serializers.SlugRelatedField(
+        many=True,
+        slug_field="slug",
+        read_only=True,
+        help_text="Slugs of this group's direct members (empty for a non-group).",
+    )
+
+    class Meta:
+        model = Material
+        fields = [
+            "slug",
+            "url",
+            "name",
+            "category",
+            "symbol",
+            "atomic_number",
+            "cas_number",
+            "hs_codes",
+            "groups",
+            "members",
+        ]
+        extra_kwargs = {
+            "slug": {"help_text": "URL-safe identifier, e.g. dysprosium."},
+            "name": {"help_text": "Name of the material or group."},
+            "category": {"help_text": "What kind of material this is."},
+            "symbol": {"help_text": "Chemical symbol, for elements."},
+            "atomic_number": {"help_text": "Atomic number, for elements."},
+            "cas_number": {"help_text": "CAS registry number."},
+        }
+        validators: list = []  # the symbol's conditional uniqueness is checked by full_clean
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        material = Material(
+            pk=getattr(self.instance, "pk", None),
+            **{
+                name: attrs.get(
+                    name, getattr(self.instance, name, Material._meta.get_field(name).get_default())
+                )
+                for name in [
+                    "slug",
+                    "name",
+                    "category",
+                    "symbol",
+                    "atomic_number",
+                    "cas_number",
+                    "hs_codes",
+                ]
+            },
+        )
+        try:
+            material.full_clean()
+            if "groups" in attrs:
+                material.validate_groups(attrs["groups"])
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+        return attrs
+
+
+class MeasureMaterialSerializer(StrictFieldsMixin, serializers.Serializer):
+    material = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Material.objects.all(), help_text="Slug of the material."
+    )
+    name = serializers.CharField(
+        source="material.name", read_only=True, help_text="Name of the material."
+    )
+    scope = serializers.CharField(
+        max_length=1000,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="Which forms or items of the material are covered.",
+    )
+
+
+class MeasureEventSerializer(StrictFieldsMixin, serializers.Serializer):
+    date = serializers.DateField(help_text="Day of the event.")
+    type = serializers.ChoiceField(choices=EventType.choices, help_text="What happened.")
+    note = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=5000, help_text="Free-text note."
+    )
+    source_url = serializers.URLField(
+        allow_blank=True,
+        required=False,
+        default="",
+        max_length=500,
+        help_text="Where it is stated.",
+    )
+
+
+class MeasureRelationSerializer(StrictFieldsMixin, serializers.Serializer):
+    measure = serializers.SlugRelatedField(
+        source="to_measure",
+        slug_field="key",
+        queryset=Measure.objects.all(),
+        help_text="Key of the other measure.",
+    )
+    relation = serializers.ChoiceField(
+        choices=RelationType.choices,
+        help_text="How this measure relates to the other: this measure <relation> the other.",
+    )
+
+
+class MeasureSourceSerializer(StrictFieldsMixin, serializers.Serializer):
+    url = serializers.URLField(max_length=500, help_text="Address of the source.")
+    title = serializers.CharField(
+        max_length=500, allow_blank=True, required=False, default="", help_text="Its title."
+    )
+    publisher = serializers.CharField(
+        max_length=200, allow_blank=True, required=False, default="", help_text="Who published it."
+    )
+    published_on = serializers.DateField(
+        allow_null=True, required=False, default=None, help_text="When it was published."
+    )
+
+
+MEASURE_EXAMPLE = {
+    "key": "cn-mofcom-gac-2025-18",
+    "url": "https://regwatch.example/api/v1/measures/cn-mofcom-gac-2025-18/",
+    "title": "Export controls on seven medium and heavy rare earths",
+    "reference": "MOFCOM/GAC Announcement No. 18 of 2025",
+    "jurisdiction": "CN",
+    "authorities": ["gac", "mofcom"],
+    "measure_type": "export_licence_requirement",
+    "status": "in_force",
+    "summary": "Samarium, gadolinium, terbium, dysprosium, lutetium, scandium and yttrium items "
+    "need a dual-use export licence.",
+    "announced_on": "2025-04-04",
+    "effective_on": "2025-04-04",
+    "ends_on": None,
+    "target_jurisdictions": [],
+    "materials": [
+        {
+            "material": "dysprosium",
+            "name": "Dysprosium",
+            "scope": "metal, alloys, targets, oxides, compounds and mixtures",
+        }
+    ],
+    "sectors": ["defence", "electric-vehicles", "wind-turbines"],
+    "events": [
+        {
+            "date": "2025-04-04",
+            "type": "announced",
+            "note": "Effective on publication.",
+            "source_url": "",
+        }
+    ],
+    "related": [],
+    "sources": [
+        {
+            "url": "https://www.mofcom.gov.cn/",
+            "title": "Announcement No. 18 of 2025",
+            "publisher": "MOFCOM",
+            "published_on": "2025-04-04",
+        }
+    ],
+    "confidence": "high",
+    "notes": "",
+    "created_at": "2026-11-01T09:00:00Z",
+    "updated_at": "2026-11-01T09:00:00Z",
+}
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("A rare-earth export control", value=MEASURE_EXAMPLE, response_only=True)
+    ]
+)
+class MeasureSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
+    lookup_field_name = "key"
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:measure-detail", lookup_field="key", help_text="This resource."
+    )
+    jurisdiction = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Jurisdiction.objects.all(),
+        help_text="Issuing jurisdiction code.",
+    )
+    authorities = serializers.SlugRelatedField(
+        many=True,
+        slug_field="slug",
+        queryset=Authority.objects.all(),
+        required=False,
+        help_text="Slugs of the issuing authorities.",
+    )
+    status = serializers.SerializerMethodField(
+        help_text="Status today (UTC): upcoming, in_force, suspended or ended; null before the "
+        "measure is announced."
+    )
+    target_jurisdictions = serializers.SlugRelatedField(
+        many=True,
+        slug_field="code",
+        queryset=Jurisdiction.objects.all(),
+        required=False,
+        help_text="Codes of the jurisdictions the measure is aimed at; empty when it applies "
+        "to all.",
+    )
+    materials = MeasureMaterialSerializer(
+        many=True, source="material_links", required=False, help_text="Affected materials."
+    )
+    sectors = serializers.SlugRelatedField(
+        many=True,
+        slug_field="slug",
+        queryset=Sector.objects.all(),
+        required=False,
+        help_text="Slugs of the sectors that depend on the materials.",
+    )
+    events = MeasureEventSerializer(
+        many=True,
+        source="recorded_events",
+        required=False,
+        help_text="Recorded events. The timeline endpoint adds the entries implied by the dates.",
+    )
+    related = MeasureRelationSerializer(
+        many=True, source="relations", required=False, help_text="Relations to other measures."
+    )
+    sources = MeasureSourceSerializer(many=True, required=False, help_text="Cited sources.")
+
+    class Meta:
+        model = Measure
+        fields = [
+            "key",
+            "url",
+            "title",
+            "reference",
+            "jurisdiction",
+            "authorities",
+            "measure_type",
+            "status",
+            "summary",
+            "announced_on",
+            "effective_on",
+            "ends_on",
+            "target_jurisdictions",
+            "materials",
+            "sectors",
+            "events",
+            "related",
+            "sources",
+            "confidence",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {
+            "key": {"help_text": "Stable URL-safe identifier, e.g. cn-mofcom-2025-62."},
+            "title": {"help_text": "Short title."},
+            "reference": {"help_text": "Official reference of the document."},
+            "measure_type": {"help_text": "What kind of measure this is."},
+            "summary": {"help_text": "One or two sentences."},
+            "announced_on": {"help_text": "Day it was announced or published."},
+            "effective_on": {"help_text": "First day it applies."},
+            "ends_on": {"help_text": "First day it no longer applies; null when open-ended."},
+            "confidence": {"help_text": "How sure the record is, given its sources."},
+            "notes": {"help_text": "Where sources were thin or disagreed."},
+            "created_at": {"help_text": "When the record was created."},
+            "updated_at": {
+                "help_text": "When the record or any nested part last changed "
+                "(use with updated_since)."
+            },
+        }
+
+    @extend_schema_field(serializers.ChoiceField(choices=MeasureStatus.choices, allow_null=True))
+    def get_status(self, measure: Measure) -> str | None:
+        if hasattr(measure, "status"):
+            return measure.status
+        return measure.status_on(timezone.localdate())
+
+    def create(self, validated_data):
+        return self._save(Measure(), validated_data)
+
+    def update(self, instance, validated_data):
+        if not self.partial:
+            for source in ("authorities", "target_jurisdictions", "sectors", "material_links",
+                           "recorded_events", "sources", "relations"):  # fmt: skip
+                validated_data.setdefault(source, [])
+        return self._save(instance, validated_data)
+
+    def _save(self, measure: Measure, data: dict) -> Measure:
+        def nested(name, build=None):
+            value = data.pop(name, None)
+            if value is None or build is None:
+                return value
+            return [build(item) for item in value]
+
+        authorities = nested("authorities")
+        targets = nested("target_jurisdictions")
+        sectors = nested("sectors")
+        materials = nested(
+            "material_links", lambda i: MaterialLink(i["material"], i.get("scope", ""))
+        )
+        events = nested("recorded_events", lambda i: EventEntry(**i))
+        sources = nested("sources", lambda i: SourceEntry(**i))
+        relations = nested("relations", lambda i: RelationEntry(i["to_measure"], i["relation"]))
+        for name, value in data.items():
+            setattr(measure, name, value)
+        try:
+            with transaction.atomic():
+                save_measure(
+                    measure,
+                    authorities=authorities,
+                    target_jurisdictions=targets,
+                    sectors=sectors,
+                    materials=materials,
+                    events=events,
+                    sources=sources,
+                    relations=relations,
+                )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+        return measure_queryset().get(pk=measure.pk)
+
+
+class MeasureReferenceSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:measure-detail", lookup_field="key", help_text="The measure."
+    )
+
+    class Meta:
+        model = Measure
+        fields = ["key", "title", "url"]
+        extra_kwargs = {
+            "key": {"help_text": "Key of the measure."},
+            "title": {"help_text": "Its title."},
+        }
+
+
+class TimelineEventSerializer(serializers.ModelSerializer):
+    measure = MeasureReferenceSerializer(
+        read_only=True, help_text="The measure the event belongs to."
+    )
+
+    class Meta:
+        model = MeasureEvent
+        fields = ["date", "type", "note", "source_url", "derived", "measure"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "date": {"help_text": "Day of the event."},
+            "type": {"help_text": "What happened."},
+            "note": {"help_text": "Free-text note."},
+            "source_url": {"help_text": "Where it is stated."},
+            "derived": {
+                "help_text": "True when the entry comes from the measure's announced_on, "
+                "effective_on or ends_on rather than a recorded event."
+            },
+        }
