@@ -36,3 +36,6 @@ check-migrations: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm .pytest_cache .ruff_cache
+
+schema: install
+	DJANGO_DEBUG=1 $(PY) manage.py spectacular --validate --fail-on-warn --file schema.yml

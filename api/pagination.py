@@ -27,6 +27,19 @@ class PageNumberPagination(pagination.PageNumberPagination):
             )
         return size
 
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        descriptions = {
+            "count": "Number of results across all pages.",
+            "next": "Link to the next page; null on the last.",
+            "previous": "Link to the previous page; null on the first.",
+            "results": "This page of results.",
+        }
+        for name, description in descriptions.items():
+            if isinstance(response["properties"][name], dict):  # not the examples' placeholder
+                response["properties"][name]["description"] = description
+        return response
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

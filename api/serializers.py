@@ -3,6 +3,8 @@ through ``timeline.services.save_measure`` so every write path keeps the timelin
 
 from __future__ import annotations
 
+import copy
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -162,23 +164,10 @@ class MaterialSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.Mo
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        material = Material(
-            pk=getattr(self.instance, "pk", None),
-            **{
-                name: attrs.get(
-                    name, getattr(self.instance, name, Material._meta.get_field(name).get_default())
-                )
-                for name in [
-                    "slug",
-                    "name",
-                    "category",
-                    "symbol",
-                    "atomic_number",
-                    "cas_number",
-                    "hs_codes",
-                ]
-            },
-        )
+        material = copy.copy(self.instance) if self.instance is not None else Material()
+        for name, value in attrs.items():
+            if name != "groups":
+                setattr(material, name, value)
         try:
             material.full_clean()
             if "groups" in attrs:

@@ -1,4 +1,5 @@
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, viewsets
@@ -6,6 +7,7 @@ from rest_framework import generics, viewsets
 from timeline.models import Authority, Jurisdiction, Material, Measure, Sector
 
 from . import filters, serializers
+from .exceptions import Conflict
 from .querysets import event_queryset, material_queryset, measure_queryset
 
 SLUG = "[-a-zA-Z0-9_]+"
@@ -23,8 +25,15 @@ class AtomicWritesMixin:
             super().perform_update(serializer)
 
     def perform_destroy(self, instance):
-        with transaction.atomic():
-            super().perform_destroy(instance)
+        try:
+            with transaction.atomic():
+                super().perform_destroy(instance)
+        except ProtectedError as error:
+            used_by = sorted({str(obj) for obj in error.protected_objects})
+            raise Conflict(
+                f"{instance} is still referred to by {len(used_by)} record(s), e.g. "
+                f"{', '.join(used_by[:5])}; change those first."
+            ) from error
 
 
 @extend_schema_view(

@@ -3,14 +3,37 @@ import datetime
 import pytest
 
 from timeline.loader import DEMO_FILES, load, read_documents
-from timeline.models import Jurisdiction, Material, MaterialCategory, Measure, MeasureType
+from timeline.models import (
+    Authority,
+    Jurisdiction,
+    Material,
+    MaterialCategory,
+    Measure,
+    MeasureType,
+    Sector,
+)
 from timeline.services import EventEntry, MaterialLink, save_measure
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the bundled, cited demo dataset once, through the real loader; each test runs in
+    a transaction that is rolled back, so every test starts from it."""
+    with django_db_blocker.unblock():
+        load(read_documents(DEMO_FILES))
+
+
 @pytest.fixture
-def demo_data(db):
-    """The bundled, cited demo dataset, loaded through the real loader."""
-    return load(read_documents(DEMO_FILES))
+def demo_data(db) -> None:
+    """Says a test reads the demo dataset (loaded once per session)."""
+
+
+@pytest.fixture
+def empty_timeline(db) -> None:
+    """Start from an empty timeline (undone with the test's transaction)."""
+    Measure.objects.all().delete()
+    for model in (Material, Authority, Sector, Jurisdiction):
+        model.objects.all().delete()
 
 
 @pytest.fixture

@@ -345,7 +345,7 @@ class _Loader:
         def handle_groups(record):
             material = self.materials[identify(record)]
             groups = [
-                self._material(name, f"groups[{index}]")
+                self._material(name, f"groups.{index}")
                 for index, name in enumerate(_list(record, "groups"))
             ]
             material.validate_groups(groups)
@@ -374,21 +374,19 @@ class _Loader:
             changed = save_measure(
                 measure,
                 authorities=[
-                    self._authority(word, measure.jurisdiction, f"authorities[{index}]")
+                    self._authority(word, measure.jurisdiction, f"authorities.{index}")
                     for index, word in enumerate(_list(record, "authorities"))
                 ],
                 target_jurisdictions=[
-                    self._jurisdiction(code, f"target_jurisdictions[{index}]")
+                    self._jurisdiction(code, f"target_jurisdictions.{index}")
                     for index, code in enumerate(_list(record, "target_jurisdictions"))
                 ],
                 sectors=[
-                    self._sector(word, f"sectors[{index}]")
+                    self._sector(word, f"sectors.{index}")
                     for index, word in enumerate(_list(record, "sectors"))
                 ],
                 materials=[
-                    MaterialLink(
-                        self._material(entry, f"materials[{index}]"), _text(entry, "scope")
-                    )
+                    MaterialLink(self._material(entry, f"materials.{index}"), _text(entry, "scope"))
                     for index, entry in enumerate(_list(record, "materials"))
                 ],
                 events=[
@@ -412,7 +410,7 @@ class _Loader:
             for index, entry in enumerate(_list(record, "related")):
                 if not isinstance(entry, dict) or entry.get("key") not in measures:
                     target = entry.get("key") if isinstance(entry, dict) else entry
-                    raise RecordError(f"related[{index}].key", f"unknown measure {target!r}")
+                    raise RecordError(f"related.{index}.key", f"unknown measure {target!r}")
                 relations.append(RelationEntry(measures[entry["key"]], _text(entry, "relation")))
             return "updated" if save_measure(measure, relations=relations) else "unchanged"
 
@@ -431,11 +429,11 @@ class _Loader:
     @staticmethod
     def _event(entry: Any, index: int) -> EventEntry:
         if not isinstance(entry, dict):
-            raise RecordError(f"events[{index}]", "expected an object")
+            raise RecordError(f"events.{index}", "expected an object")
         type_ = _text(entry, "type")
         return EventEntry(
-            date=_date(entry.get("date"), f"events[{index}].date")
-            or _missing(f"events[{index}].date"),
+            date=_date(entry.get("date"), f"events.{index}.date")
+            or _missing(f"events.{index}.date"),
             type=str(EVENT_TYPE_ALIASES.get(type_, type_)),
             note=_text(entry, "note"),
             source_url=_text(entry, "source_url"),
@@ -444,12 +442,12 @@ class _Loader:
     @staticmethod
     def _source(entry: Any, index: int) -> SourceEntry:
         if not isinstance(entry, dict):
-            raise RecordError(f"sources[{index}]", "expected an object")
+            raise RecordError(f"sources.{index}", "expected an object")
         return SourceEntry(
             url=_text(entry, "url"),
             title=_text(entry, "title"),
             publisher=_text(entry, "publisher"),
-            published_on=_date(entry.get("published_on"), f"sources[{index}].published_on"),
+            published_on=_date(entry.get("published_on"), f"sources.{index}.published_on"),
         )
 
 

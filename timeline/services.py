@@ -72,7 +72,7 @@ def _validate_rows(name: str, rows: list, exclude: list[str]) -> None:
         except ValidationError as error:
             raise ValidationError(
                 {
-                    f"{name}[{index}].{field}": messages
+                    f"{name}.{index}.{field}": messages
                     for field, messages in error.message_dict.items()
                 }
             ) from error
@@ -82,7 +82,7 @@ def _duplicates(name: str, keys: list) -> None:
     seen = set()
     for index, key in enumerate(keys):
         if key in seen:
-            raise ValidationError({f"{name}[{index}]": "Listed twice."})
+            raise ValidationError({f"{name}.{index}": "Listed twice."})
         seen.add(key)
 
 
@@ -198,7 +198,7 @@ def save_measure(
         for index, entry in enumerate(relations):
             if entry.measure.pk is not None and entry.measure.pk == measure.pk:
                 raise ValidationError(
-                    {f"related[{index}].measure": "A measure cannot relate to itself."}
+                    {f"related.{index}.measure": "A measure cannot relate to itself."}
                 )
         rows = [MeasureRelation(to_measure=r.measure, relation=r.relation) for r in relations]
         _validate_rows("related", rows, ["from_measure"])

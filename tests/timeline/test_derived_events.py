@@ -1,7 +1,11 @@
 import datetime
 
+import pytest
+
 from timeline.models import Measure
 from timeline.services import EventEntry, save_measure
+
+pytestmark = pytest.mark.usefixtures("empty_timeline")
 
 D = datetime.date
 

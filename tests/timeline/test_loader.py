@@ -21,7 +21,7 @@ def snapshot():
     ), MeasureEvent.objects.count()
 
 
-def test_demo_data_loads_every_record(db, documents):
+def test_demo_data_loads_every_record(empty_timeline, documents):
     report = load(documents)
     assert report.counts("measures")["created"] == len(documents[2]["measures"]) == 19
     assert report.counts("materials")["created"] == 33
@@ -83,7 +83,7 @@ def test_changed_record_is_updated_and_others_untouched(demo_data, documents):
     ],
 )
 def test_one_bad_record_writes_nothing_and_names_key_and_field(
-    db, documents, field, value, message
+    empty_timeline, documents, field, value, message
 ):
     bad = copy.deepcopy(documents)
     bad[2]["measures"][5][field] = value
@@ -97,7 +97,7 @@ def test_one_bad_record_writes_nothing_and_names_key_and_field(
     assert Material.objects.count() == 0
 
 
-def test_ends_before_effective_is_refused_with_a_readable_message(db, documents):
+def test_ends_before_effective_is_refused_with_a_readable_message(empty_timeline, documents):
     bad = copy.deepcopy(documents)
     bad[2]["measures"][0]["ends_on"] = "2020-01-01"
     with pytest.raises(
@@ -106,21 +106,21 @@ def test_ends_before_effective_is_refused_with_a_readable_message(db, documents)
         load(bad)
 
 
-def test_unknown_related_key_is_refused(db, documents):
+def test_unknown_related_key_is_refused(empty_timeline, documents):
     bad = copy.deepcopy(documents)
     bad[2]["measures"][0]["related"] = [{"key": "no-such-measure", "relation": "amends"}]
-    with pytest.raises(LoadError, match=r"related\[0\]\.key: unknown measure 'no-such-measure'"):
+    with pytest.raises(LoadError, match=r"related\.0\.key: unknown measure 'no-such-measure'"):
         load(bad)
     assert Measure.objects.count() == 0
 
 
-def test_dry_run_reports_but_writes_nothing(db, documents):
+def test_dry_run_reports_but_writes_nothing(empty_timeline, documents):
     report = load(documents, dry_run=True)
     assert report.counts("measures")["created"] == 19
     assert Measure.objects.count() == 0
 
 
-def test_command_loads_a_given_file_and_reports(db, tmp_path, capsys):
+def test_command_loads_a_given_file_and_reports(empty_timeline, tmp_path, capsys):
     call_command("load_timeline")
     path = tmp_path / "one.json"
     record = json.loads(DEMO_FILES[2].read_text())["measures"][0]
@@ -131,7 +131,7 @@ def test_command_loads_a_given_file_and_reports(db, tmp_path, capsys):
     assert Measure.objects.get(key=record["key"]).title == "Edited"
 
 
-def test_command_fails_clearly_on_broken_json(db, tmp_path):
+def test_command_fails_clearly_on_broken_json(empty_timeline, tmp_path):
     path = tmp_path / "broken.json"
     path.write_text("{not json")
     with pytest.raises(CommandError, match="Nothing was loaded"):

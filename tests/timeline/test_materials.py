@@ -2,6 +2,8 @@ import pytest
 
 from timeline.models import Material, MaterialCategory, Measure
 
+pytestmark = pytest.mark.usefixtures("empty_timeline")
+
 GROUP = MaterialCategory.GROUP
 
 

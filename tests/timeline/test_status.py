@@ -5,6 +5,8 @@ import pytest
 from timeline.models import Measure
 from timeline.status import MeasureStatus
 
+pytestmark = pytest.mark.usefixtures("empty_timeline")
+
 D = datetime.date
 ANNOUNCED = D(2025, 10, 9)
 EFFECTIVE = D(2025, 11, 8)

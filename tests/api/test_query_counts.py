@@ -1,0 +1,72 @@
+"""List endpoints run a fixed number of queries, whatever the page size or the data."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from timeline.models import Authority, Material, Sector
+from timeline.services import EventEntry, MaterialLink, RelationEntry, SourceEntry
+
+
+@pytest.fixture
+def many_measures(demo_data, make_measure):
+    """40 extra measures, each with every kind of nested part."""
+    authorities = list(Authority.objects.all()[:2])
+    materials = list(Material.objects.all()[:3])
+    sectors = list(Sector.objects.all()[:2])
+    from timeline.models import Measure
+    from timeline.services import save_measure
+
+    anchor = Measure.objects.get(key="cn-mofcom-2025-62")
+    for number in range(40):
+        measure = make_measure(
+            key=f"bulk-{number:03}",
+            announced_on=datetime.date(2024, 1, 1),
+            effective_on=datetime.date(2024, 2, 1) + datetime.timedelta(days=number),
+        )
+        save_measure(
+            measure,
+            authorities=authorities,
+            target_jurisdictions=[measure.jurisdiction],
+            sectors=sectors,
+            materials=[MaterialLink(m, "all") for m in materials],
+            events=[EventEntry(datetime.date(2024, 6, 1), "suspended")],
+            sources=[SourceEntry(f"https://example.org/{number}")],
+            relations=[RelationEntry(anchor, "expands")],
+        )
+
+
+def count_queries(client, url, params) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "bound"),
+    [
+        # count, page, then one prefetch each: authorities, targets, sectors, materials, events,
+        # sources, relations.
+        ("/api/v1/measures/", {}, 9),
+        # + the membership edges for group expansion.
+        ("/api/v1/measures/", {"material": "rare-earth-elements", "in_force_on": "2025-01-01"}, 11),
+        (
+            "/api/v1/measures/",
+            {"jurisdiction": "CN,US", "sector": "defence", "status": "suspended"},
+            12,
+        ),
+        ("/api/v1/events/", {}, 2),
+        ("/api/v1/events/", {"material": "gallium", "measure": "bulk-001,bulk-002"}, 5),
+        ("/api/v1/materials/", {}, 4),
+        ("/api/v1/measures/bulk-001/timeline/", {}, 3),
+        ("/api/v1/materials/dysprosium/timeline/", {}, 4),
+        ("/api/v1/authorities/", {}, 2),
+    ],
+)
+def test_list_queries_do_not_grow_with_page_size(client, many_measures, url, params, bound):
+    small = count_queries(client, url, {**params, "page_size": 2})
+    large = count_queries(client, url, {**params, "page_size": 500})
+    assert small == large <= bound
