@@ -14,11 +14,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install
-	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=1 $(PY) manage.py load_timeline
-	DJANGO_DEBUG=1 $(PY) manage.py ensure_local_admin
-	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+# Local settings for development: debug on and a secret key of this checkout's own.
+.env:
+	printf 'DJANGO_DEBUG=true\nDJANGO_SECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
+
+run: install .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_timeline
+	$(PY) manage.py ensure_local_admin
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(PY) -m pytest

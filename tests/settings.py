@@ -3,6 +3,7 @@
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-production")
+os.environ["DJANGO_DEBUG"] = "false"  # tests run as production does, whatever a local .env says
 
 from regwatch.settings import *  # noqa: F403
 
