@@ -250,7 +250,7 @@ class EventFilterSet(django_filters.FilterSet):
     )
     ordering = StableOrderingFilter(
         fields=["date"],
-        tiebreak=("id",),
+        tiebreak=("type", "id"),
         help_text="`date` (oldest first, the default) or `-date` (newest first).",
     )
 

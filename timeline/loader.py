@@ -17,6 +17,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
 from .models import Authority, EventType, Jurisdiction, Material, Measure, Sector
@@ -38,7 +40,7 @@ EVENT_TYPE_ALIASES = {
 MEASURE_KEYS = {
     "key", "title", "reference", "jurisdiction", "authorities", "measure_type", "summary",
     "announced_on", "effective_on", "ends_on", "target_jurisdictions", "materials", "sectors",
-    "events", "related", "sources", "confidence", "notes",
+    "events", "related", "sources", "confidence", "notes", "created_at", "updated_at",
 }  # fmt: skip
 MATERIAL_KEYS = {
     "slug",
@@ -412,7 +414,9 @@ class _Loader:
                     target = entry.get("key") if isinstance(entry, dict) else entry
                     raise RecordError(f"related.{index}.key", f"unknown measure {target!r}")
                 relations.append(RelationEntry(measures[entry["key"]], _text(entry, "relation")))
-            return "updated" if save_measure(measure, relations=relations) else "unchanged"
+            changed = save_measure(measure, relations=relations)
+            # Restored last, so the relations just written do not move updated_at.
+            return "updated" if _restore_timestamps(measure, record) or changed else "unchanged"
 
         self._each("measures", records, lambda r: r.get("key"), handle_relations)
 
@@ -449,6 +453,28 @@ class _Loader:
             publisher=_text(entry, "publisher"),
             published_on=_date(entry.get("published_on"), f"sources.{index}.published_on"),
         )
+
+
+def _restore_timestamps(measure: Measure, record: dict) -> bool:
+    """Keep the created_at/updated_at an export carries (a backup restores history's clock)."""
+    stamps = {}
+    for name in ("created_at", "updated_at"):
+        raw = record.get(name)
+        if raw is None:
+            continue
+        value = parse_datetime(raw) if isinstance(raw, str) else None
+        if value is None:
+            raise RecordError(name, f"expected an ISO 8601 date-time, got {raw!r}")
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, datetime.UTC)
+        if getattr(measure, name) != value:
+            stamps[name] = value
+    if not stamps:
+        return False
+    Measure.objects.filter(pk=measure.pk).update(**stamps)
+    for name, value in stamps.items():
+        setattr(measure, name, value)
+    return True
 
 
 def _missing(field_name: str):

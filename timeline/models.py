@@ -334,13 +334,13 @@ class MeasureEvent(models.Model):
     )
 
     class Meta:
-        ordering = ["date", "id"]
+        ordering = ["date", "type", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(type__in=EventType.values), name="event_type_valid"),
         ]
         indexes = [
             models.Index(fields=["measure", "type", "date"], name="event_measure_type_date_idx"),
-            models.Index(fields=["date", "id"], name="event_date_idx"),
+            models.Index(fields=["date", "type", "id"], name="event_date_idx"),
         ]
 
     def __str__(self) -> str:
