@@ -8,3 +8,12 @@ os.environ["DJANGO_DEBUG"] = "false"  # tests run as production does, whatever a
 from regwatch.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Unhashed static files, so admin pages render without collectstatic.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+SECURE_SSL_REDIRECT = False  # the test client speaks plain HTTP
+REGWATCH_THROTTLE_ANON = None
+REGWATCH_THROTTLE_USER = None

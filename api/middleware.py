@@ -1,0 +1,35 @@
+"""Refuse requests that no view should see: NUL characters in the query string (PostgreSQL
+cannot store or compare them) and bodies over the size limit. Answers in the API's error shape."""
+
+from django.conf import settings
+from django.http import JsonResponse
+
+
+def error_response(status: int, code: str, detail: str, attr: str | None) -> JsonResponse:
+    kind = "validation_error" if status == 400 else "client_error"
+    return JsonResponse(
+        {"type": kind, "errors": [{"code": code, "detail": detail, "attr": attr}]}, status=status
+    )
+
+
+class RequestGuardMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return error_response(
+                    400, "null_character", "Query parameters cannot contain NUL characters.", name
+                )
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            size = int(length)
+        except ValueError:
+            return error_response(400, "invalid", "Content-Length is not a number.", None)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and size > limit:
+            return error_response(
+                413, "request_too_large", f"Request bodies are limited to {limit} bytes.", None
+            )
+        return self.get_response(request)

@@ -1,0 +1,113 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from knox.models import AuthToken
+
+from tests.api.conftest import token_client
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "PATH": os.environ.get("PATH", ""),
+    "DJANGO_SETTINGS_MODULE": "regwatch.settings",
+    "DJANGO_SECRET_KEY": "x9!" * 20 + "production-grade-secret-key-of-sufficient-length",
+    "DJANGO_ALLOWED_HOSTS": "regwatch.example",
+}
+
+
+def run_manage(*args, env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_deploy_check_is_clean_under_production_settings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_refuses_to_start_in_production_without_a_secret_key():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SECRET_KEY"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+@pytest.fixture
+def throttled(settings):
+    cache.clear()
+    settings.REGWATCH_THROTTLE_ANON = "3/minute"
+    settings.REGWATCH_THROTTLE_USER = "5/minute"
+    yield
+    cache.clear()
+
+
+def test_anonymous_clients_are_throttled_with_retry_after(client, demo_data, throttled):
+    for _ in range(3):
+        assert client.get("/api/v1/sectors/").status_code == 200
+    response = client.get("/api/v1/sectors/")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert response.json()["errors"][0]["code"] == "throttled"
+
+
+def test_authenticated_clients_have_their_own_higher_limit(editor_client, demo_data, throttled):
+    statuses = [editor_client.get("/api/v1/sectors/").status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+
+
+def test_cors_allows_only_configured_origins_on_the_api(client, demo_data, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://dashboard.example"]
+    allowed = client.get("/api/v1/sectors/", HTTP_ORIGIN="https://dashboard.example")
+    assert allowed["Access-Control-Allow-Origin"] == "https://dashboard.example"
+    other = client.get("/api/v1/sectors/", HTTP_ORIGIN="https://elsewhere.example")
+    assert "Access-Control-Allow-Origin" not in other
+
+
+def test_admin_login_is_locked_after_repeated_failures(client, django_user_model, settings):
+    django_user_model.objects.create_superuser("boss", password="correct horse battery staple")
+    url = "/admin/login/?next=/admin/"
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert client.post(url, {"username": "boss", "password": "wrong"}).status_code == 200
+    locked = client.post(url, {"username": "boss", "password": "wrong"})
+    assert locked.status_code == 429
+    still_locked = client.post(
+        url, {"username": "boss", "password": "correct horse battery staple"}
+    )
+    assert still_locked.status_code == 429
+
+
+def test_tokens_are_stored_hashed_and_can_be_revoked(django_user_model, demo_data, capsys):
+    user = django_user_model.objects.create_user("service")
+    instance, token = AuthToken.objects.create(user=user)
+    assert token not in {instance.digest, instance.token_key}
+    assert not AuthToken.objects.filter(digest=token).exists()
+    client = token_client(user)
+    assert client.get("/api/v1/measures/").status_code == 200
+    call_command("revoke_tokens", "service")
+    assert client.get("/api/v1/measures/").status_code == 401
+
+
+def test_nul_in_query_string_is_400_naming_the_parameter(client, demo_data):
+    response = client.get("/api/v1/measures/?q=gall%00ium")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "q"
+
+
+def test_body_over_the_limit_is_413(editor_client, demo_data, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = editor_client.post(
+        "/api/v1/sectors/", {"slug": "x", "name": "x" * 2000}, format="json"
+    )
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["code"] == "request_too_large"
