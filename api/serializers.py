@@ -14,12 +14,14 @@ from rest_framework.fields import get_error_detail
 
 from timeline.models import (
     Authority,
+    Confidence,
     EventType,
     Jurisdiction,
     Material,
     MaterialCategory,
     Measure,
     MeasureEvent,
+    MeasureType,
     RelationType,
     Sector,
 )
@@ -464,3 +466,63 @@ class TimelineEventSerializer(serializers.ModelSerializer):
                 "effective_on or ends_on rather than a recorded event."
             },
         }
+
+
+class SnapshotMaterialSerializer(serializers.Serializer):
+    material = serializers.CharField(help_text="Slug of the material.")
+    scope = serializers.CharField(help_text="Which forms or items were covered.")
+
+
+class SnapshotRelationSerializer(serializers.Serializer):
+    measure = serializers.CharField(help_text="Key of the other measure.")
+    relation = serializers.ChoiceField(choices=RelationType.choices, help_text="The relation.")
+
+
+class MeasureSnapshotSerializer(serializers.Serializer):
+    """A measure as one version recorded it."""
+
+    key = serializers.CharField(help_text="Key of the measure.")
+    title = serializers.CharField(help_text="Short title.")
+    reference = serializers.CharField(help_text="Official reference.")
+    jurisdiction = serializers.CharField(help_text="Issuing jurisdiction code.")
+    measure_type = serializers.ChoiceField(choices=MeasureType.choices, help_text="Type.")
+    summary = serializers.CharField(help_text="Summary.")
+    announced_on = serializers.DateField(allow_null=True, help_text="Day announced.")
+    effective_on = serializers.DateField(allow_null=True, help_text="First day it applied.")
+    ends_on = serializers.DateField(allow_null=True, help_text="First day it no longer applied.")
+    confidence = serializers.ChoiceField(choices=Confidence.choices, help_text="Confidence.")
+    notes = serializers.CharField(help_text="Notes.")
+    authorities = serializers.ListField(child=serializers.CharField(), help_text="Authority slugs.")
+    target_jurisdictions = serializers.ListField(
+        child=serializers.CharField(), help_text="Target jurisdiction codes."
+    )
+    sectors = serializers.ListField(child=serializers.CharField(), help_text="Sector slugs.")
+    materials = SnapshotMaterialSerializer(many=True, help_text="Affected materials.")
+    events = MeasureEventSerializer(many=True, help_text="Recorded events.")
+    related = SnapshotRelationSerializer(many=True, help_text="Relations to other measures.")
+    sources = MeasureSourceSerializer(many=True, help_text="Cited sources.")
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    old = serializers.JSONField(allow_null=True, help_text="Value before this version.")
+    new = serializers.JSONField(allow_null=True, help_text="Value in this version.")
+
+
+class MeasureVersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(help_text="Identifier of this version (for restore).")
+    recorded_at = serializers.DateTimeField(help_text="When the change was recorded.")
+    action = serializers.ChoiceField(
+        choices=[("created", "Created"), ("changed", "Changed"), ("deleted", "Deleted")],
+        help_text="What happened to the measure.",
+    )
+    user = serializers.CharField(
+        allow_null=True, help_text="Username of whoever made the change; null for the loader."
+    )
+    reason = serializers.CharField(
+        allow_null=True, help_text="Why, when recorded (e.g. load_timeline, a restore)."
+    )
+    changes = serializers.DictField(
+        child=FieldChangeSerializer(),
+        help_text="Fields (nested lists included) that differ from the previous version.",
+    )
+    measure = MeasureSnapshotSerializer(help_text="The measure as this version recorded it.")

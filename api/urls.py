@@ -24,6 +24,16 @@ urlpatterns = [
         views.MaterialTimelineView.as_view(),
         name="material-timeline",
     ),
+    path(
+        "v1/measures/<slug:key>/history/",
+        views.MeasureHistoryView.as_view(),
+        name="measure-history",
+    ),
+    path(
+        "v1/measures/<slug:key>/history/<int:version>/restore/",
+        views.MeasureRestoreView.as_view(),
+        name="measure-restore",
+    ),
     path("v1/events/", views.EventFeedView.as_view(), name="event-list"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),

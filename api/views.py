@@ -1,9 +1,13 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, viewsets
+from rest_framework import generics, status, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
 
+from timeline.history import changed_fields, restore_version, version_snapshot
 from timeline.models import Authority, Jurisdiction, Material, Measure, Sector
 
 from . import filters, serializers
@@ -130,3 +134,73 @@ class MaterialTimelineView(EventFeedView):
     @extend_schema(summary="A material's timeline")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+class MeasureHistoryView(generics.ListAPIView):
+    """Every recorded version of a measure, newest first, with what each one changed. Works
+    for deleted measures too, so they can be found and restored."""
+
+    serializer_class = serializers.MeasureVersionSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return Measure.history.none()  # for the schema; list() builds the versions
+
+    @extend_schema(summary="A measure's history")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def list(self, request, *args, **kwargs):
+        rows = list(
+            Measure.history.filter(key=self.kwargs["key"])
+            .select_related("history_user")
+            .order_by("history_date", "history_id")
+        )
+        if not rows:
+            raise NotFound("No measure with this key has ever been recorded.")
+        versions, previous = [], None
+        for row in rows:
+            snapshot = version_snapshot(row)
+            versions.append(
+                {
+                    "version": row.history_id,
+                    "recorded_at": row.history_date,
+                    "action": HISTORY_ACTIONS[row.history_type],
+                    "user": row.history_user.get_username() if row.history_user else None,
+                    "reason": row.history_change_reason,
+                    "changes": changed_fields(previous, snapshot),
+                    "measure": snapshot,
+                }
+            )
+            previous = snapshot
+        versions.reverse()
+        page = self.paginate_queryset(versions)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class MeasureRestoreView(generics.GenericAPIView):
+    """Bring a measure back to one of its versions, nested parts included; a deleted measure
+    is recreated. Needs the add and change permissions on measures."""
+
+    serializer_class = serializers.MeasureSerializer
+    queryset = Measure.objects.none()
+
+    @extend_schema(
+        summary="Restore a version of a measure",
+        request=None,
+        responses={200: serializers.MeasureSerializer, 201: serializers.MeasureSerializer},
+    )
+    def post(self, request, key: str, version: int):
+        if not request.user.has_perms(["timeline.add_measure", "timeline.change_measure"]):
+            self.permission_denied(request, "Restoring needs the add and change permissions.")
+        row = get_object_or_404(Measure.history.all(), key=key, history_id=version)
+        existed = Measure.objects.filter(key=key).exists()
+        try:
+            measure = restore_version(row, reason=f"restored version {version}")
+        except DjangoValidationError as error:
+            raise Conflict(" ".join(error.messages)) from error
+        body = self.get_serializer(measure_queryset().get(pk=measure.pk)).data
+        return Response(body, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)

@@ -138,6 +138,9 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
 
+# Admin shows history read-only; a measure is restored with its nested parts through the API.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # ---------------------------------------------------------------- i18n and static
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

@@ -2,7 +2,9 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
 
+from .history import record_version
 from .models import (
     Authority,
     Jurisdiction,
@@ -18,13 +20,13 @@ from .status import MeasureStatus
 
 
 @admin.register(Jurisdiction)
-class JurisdictionAdmin(admin.ModelAdmin):
+class JurisdictionAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Authority)
-class AuthorityAdmin(admin.ModelAdmin):
+class AuthorityAdmin(SimpleHistoryAdmin):
     list_display = ["abbreviation", "name", "jurisdiction", "website"]
     list_filter = ["jurisdiction"]
     list_select_related = ["jurisdiction"]
@@ -34,7 +36,7 @@ class AuthorityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sector)
-class SectorAdmin(admin.ModelAdmin):
+class SectorAdmin(SimpleHistoryAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -66,7 +68,7 @@ class MaterialForm(forms.ModelForm):
 
 
 @admin.register(Material)
-class MaterialAdmin(admin.ModelAdmin):
+class MaterialAdmin(SimpleHistoryAdmin):
     form = MaterialForm
     list_display = [
         "name",
@@ -168,7 +170,7 @@ class MeasureRelationInline(admin.TabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(SimpleHistoryAdmin):
     list_display = ["key", "title", "jurisdiction", "measure_type", "effective_on", "status_today"]
     list_filter = [
         "jurisdiction",
@@ -215,6 +217,10 @@ class MeasureAdmin(admin.ModelAdmin):
     def status_today(self, measure: Measure) -> str:
         return MeasureStatus(measure.status).label if measure.status else "not yet announced"
 
+    def save_model(self, request, obj, form, change):
+        obj.save_without_historical_record()  # the version is written once the inlines are saved
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         form.instance.sync_derived_events()
+        record_version(form.instance, created=not change)

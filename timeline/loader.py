@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
+from .history import record_version
 from .models import Authority, EventType, Jurisdiction, Material, Measure, Sector
 from .services import EventEntry, MaterialLink, RelationEntry, SourceEntry, save_measure
 
@@ -28,6 +29,7 @@ DEMO_DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 DEMO_FILES = [
     DEMO_DATA_DIR / name for name in ("reference.json", "materials.json", "measures.json")
 ]
+LOAD_REASON = "load_timeline"
 SECTIONS = ("jurisdictions", "authorities", "sectors", "materials", "measures")
 
 # The dataset's event words that the model names differently.
@@ -216,10 +218,12 @@ class _Loader:
         """Create or update one row, validated; saves only when a value differs."""
         if instance_or_none is None:
             instance = model(**lookup, **values)
+            instance._change_reason = LOAD_REASON
             instance.full_clean()
             instance.save()
             return instance, "created"
         instance = instance_or_none
+        instance._change_reason = LOAD_REASON
         if all(getattr(instance, name) == value for name, value in values.items()):
             return instance, "unchanged"
         for name, value in values.items():
@@ -361,11 +365,14 @@ class _Loader:
 
     def load_measures(self, records: list) -> None:
         measures = {m.key: m for m in Measure.objects.all()}
+        # Measures written in this run, and whether they are new: one version each, at the end.
+        written: dict[str, bool] = {}
 
         def handle(record):
             self._check_keys(record, MEASURE_KEYS)
             key = _text(record, "key")
             measure = measures.get(key) or Measure(key=key)
+            measure._change_reason = LOAD_REASON
             is_new = measure.pk is None
             for name in ("title", "reference", "measure_type", "summary", "notes"):
                 setattr(measure, name, _text(record, name))
@@ -398,8 +405,11 @@ class _Loader:
                     self._source(entry, index)
                     for index, entry in enumerate(_list(record, "sources"))
                 ],
+                record_history=False,
             )
             measures[key] = measure
+            if changed:
+                written[key] = is_new
             return "created" if is_new else ("updated" if changed else "unchanged")
 
         self._each("measures", records, lambda r: r.get("key"), handle)
@@ -414,9 +424,15 @@ class _Loader:
                     target = entry.get("key") if isinstance(entry, dict) else entry
                     raise RecordError(f"related.{index}.key", f"unknown measure {target!r}")
                 relations.append(RelationEntry(measures[entry["key"]], _text(entry, "relation")))
-            changed = save_measure(measure, relations=relations)
+            if save_measure(measure, relations=relations, record_history=False):
+                written.setdefault(measure.key, False)
             # Restored last, so the relations just written do not move updated_at.
-            return "updated" if _restore_timestamps(measure, record) or changed else "unchanged"
+            if _restore_timestamps(measure, record):
+                written.setdefault(measure.key, False)
+            if measure.key in written:
+                record_version(measure, created=written[measure.key])
+                return "updated"
+            return "unchanged"
 
         self._each("measures", records, lambda r: r.get("key"), handle_relations)
 

@@ -11,7 +11,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
+from .history import measure_history
 from .querysets import MaterialQuerySet, MeasureQuerySet
 from .status import MeasureStatus, status_on
 
@@ -32,6 +34,8 @@ class Jurisdiction(models.Model):
     )
     name = models.CharField(max_length=200)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["code"]
 
@@ -49,6 +53,8 @@ class Authority(models.Model):
         Jurisdiction, on_delete=models.PROTECT, related_name="authorities"
     )
     website = models.URLField(blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["slug"]
@@ -99,6 +105,7 @@ class Material(models.Model):
     )
 
     objects = MaterialQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[groups])
 
     class Meta:
         ordering = ["name"]
@@ -143,6 +150,8 @@ class Material(models.Model):
 class Sector(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=200, unique=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -214,6 +223,7 @@ class Measure(models.Model):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = MeasureQuerySet.as_manager()
+    history = measure_history
 
     class Meta:
         ordering = [F("effective_on").desc(nulls_last=True), "key"]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from .history import record_version
 from .models import (
     Authority,
     Jurisdiction,
@@ -101,9 +102,11 @@ def save_measure(
     events: Iterable[EventEntry] | None = None,
     sources: Iterable[SourceEntry] | None = None,
     relations: Iterable[RelationEntry] | None = None,
+    record_history: bool = True,
 ) -> bool:
     """Validate and save ``measure``, replacing each nested list that is given (None leaves
-    it alone). Writes nothing and returns False when nothing would change."""
+    it alone). Writes nothing and returns False when nothing would change. A caller that writes
+    a measure in several steps passes ``record_history=False`` and records one version itself."""
     measure.full_clean()
     is_new = measure.pk is None
     current = (
@@ -213,10 +216,12 @@ def save_measure(
 
     if not changed:
         return False
-    measure.save()
+    measure.save_without_historical_record()
     for apply in plans:
         apply()
     measure.sync_derived_events()
+    if record_history:
+        record_version(measure, created=is_new)
     return True
 
 

@@ -1,0 +1,198 @@
+"""Audit history of measures, nested parts included.
+
+django-simple-history keeps one row per version of a measure. A measure's nested parts live in
+other tables, so each version also stores a ``parts`` snapshot (natural keys only, the API's
+words) taken after the whole write, which is why ``save_measure`` and the admin record the
+version themselves once everything is saved.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
+from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
+
+PART_NAMES = (
+    "authorities",
+    "target_jurisdictions",
+    "sectors",
+    "materials",
+    "events",
+    "related",
+    "sources",
+)
+FIELD_NAMES = (
+    "key",
+    "title",
+    "reference",
+    "jurisdiction",
+    "measure_type",
+    "summary",
+    "announced_on",
+    "effective_on",
+    "ends_on",
+    "confidence",
+    "notes",
+)
+
+
+class MeasureVersionBase(models.Model):
+    parts = models.JSONField(
+        default=dict, help_text="The nested lists as they were, by natural keys."
+    )
+
+    class Meta:
+        abstract = True
+
+
+measure_history = HistoricalRecords(
+    bases=[MeasureVersionBase], excluded_fields=["created_at", "updated_at"]
+)
+
+
+def measure_parts(measure) -> dict[str, list]:
+    """The nested lists of a saved measure, read from the database."""
+    return {
+        "jurisdiction": measure.jurisdiction.code,
+        "authorities": sorted(measure.authorities.values_list("slug", flat=True)),
+        "target_jurisdictions": sorted(measure.target_jurisdictions.values_list("code", flat=True)),
+        "sectors": sorted(measure.sectors.values_list("slug", flat=True)),
+        "materials": [
+            {"material": slug, "scope": scope}
+            for slug, scope in measure.material_links.order_by("material__slug").values_list(
+                "material__slug", "scope"
+            )
+        ],
+        "events": [
+            {"date": date.isoformat(), "type": type_, "note": note, "source_url": url}
+            for date, type_, note, url in measure.events.filter(derived=False)
+            .order_by("date", "type", "id")
+            .values_list("date", "type", "note", "source_url")
+        ],
+        "related": [
+            {"measure": key, "relation": relation}
+            for key, relation in measure.relations.order_by(
+                "to_measure__key", "relation"
+            ).values_list("to_measure__key", "relation")
+        ],
+        "sources": [
+            {
+                "url": url,
+                "title": title,
+                "publisher": publisher,
+                "published_on": published_on.isoformat() if published_on else None,
+            }
+            for url, title, publisher, published_on in measure.sources.order_by("id").values_list(
+                "url", "title", "publisher", "published_on"
+            )
+        ],
+    }
+
+
+def record_version(measure, *, created: bool, reason: str | None = None) -> None:
+    """Write one version of ``measure`` once it and its nested parts are saved."""
+    if reason:
+        measure._change_reason = reason
+    measure_history.create_historical_record(measure, "+" if created else "~")
+
+
+@receiver(pre_delete, sender="timeline.Measure")
+def _remember_parts_before_delete(sender, instance, **kwargs):
+    # The cascade removes the nested rows before the "deleted" version is written.
+    instance._parts_before_delete = measure_parts(instance)
+
+
+@receiver(pre_create_historical_record)
+def _snapshot_parts(sender, instance, history_instance, **kwargs):
+    if isinstance(history_instance, MeasureVersionBase):
+        history_instance.parts = getattr(instance, "_parts_before_delete", None) or measure_parts(
+            instance
+        )
+
+
+def version_snapshot(version) -> dict[str, Any]:
+    """A version as the API's words: fields by name, relations by natural key."""
+    snapshot = {name: getattr(version, name) for name in FIELD_NAMES if name != "jurisdiction"}
+    snapshot["jurisdiction"] = version.parts.get("jurisdiction")
+    for name in ("announced_on", "effective_on", "ends_on"):
+        snapshot[name] = snapshot[name].isoformat() if snapshot[name] else None
+    snapshot.update({name: version.parts.get(name, []) for name in PART_NAMES})
+    return snapshot
+
+
+def changed_fields(older: dict | None, newer: dict) -> dict[str, dict]:
+    if older is None:
+        return {}
+    return {
+        name: {"old": older.get(name), "new": value}
+        for name, value in newer.items()
+        if older.get(name) != value
+    }
+
+
+@transaction.atomic
+def restore_version(version, *, reason: str | None = None):
+    """Bring a measure back to ``version``, nested parts included, recreating it if deleted."""
+    from .models import Authority, Jurisdiction, Material, Measure, Sector
+    from .services import EventEntry, MaterialLink, RelationEntry, SourceEntry, save_measure
+
+    def lookup(model, field, values, name):
+        found = {
+            getattr(obj, field): obj for obj in model.objects.filter(**{f"{field}__in": values})
+        }
+        missing = [value for value in values if value not in found]
+        if missing:
+            raise ValidationError({name: f"No longer exists: {', '.join(missing)}."})
+        return [found[value] for value in values]
+
+    parts = version.parts
+    measure = Measure.objects.filter(key=version.key).first() or Measure()
+    for name in FIELD_NAMES:
+        if name != "jurisdiction":
+            setattr(measure, name, getattr(version, name))
+    measure.jurisdiction = lookup(Jurisdiction, "code", [parts["jurisdiction"]], "jurisdiction")[0]
+    materials = lookup(Material, "slug", [m["material"] for m in parts["materials"]], "materials")
+    related = lookup(Measure, "key", [r["measure"] for r in parts["related"]], "related")
+    measure._change_reason = reason or f"restored version {version.history_id}"
+    save_measure(
+        measure,
+        authorities=lookup(Authority, "slug", parts["authorities"], "authorities"),
+        target_jurisdictions=lookup(
+            Jurisdiction, "code", parts["target_jurisdictions"], "target_jurisdictions"
+        ),
+        sectors=lookup(Sector, "slug", parts["sectors"], "sectors"),
+        materials=[
+            MaterialLink(material, entry["scope"])
+            for material, entry in zip(materials, parts["materials"], strict=True)
+        ],
+        events=[
+            EventEntry(
+                date=_date(e["date"]), type=e["type"], note=e["note"], source_url=e["source_url"]
+            )
+            for e in parts["events"]
+        ],
+        sources=[
+            SourceEntry(
+                url=s["url"],
+                title=s["title"],
+                publisher=s["publisher"],
+                published_on=_date(s["published_on"]),
+            )
+            for s in parts["sources"]
+        ],
+        relations=[
+            RelationEntry(other, entry["relation"])
+            for other, entry in zip(related, parts["related"], strict=True)
+        ],
+    )
+    return measure
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
