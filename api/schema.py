@@ -1,4 +1,10 @@
-"""OpenAPI post-processing: what drf-spectacular cannot infer on its own."""
+"""OpenAPI: what drf-spectacular cannot infer on its own."""
+
+from drf_standardized_errors import openapi as standardized_errors_openapi
+from drf_standardized_errors.openapi_serializers import ClientErrorEnum
+from rest_framework import serializers
+
+from .conditional import IF_MATCH, IF_NONE_MATCH, ConditionalRequestsMixin
 
 PATH_PARAMETERS = {
     "measures": "Key of the measure, e.g. cn-mofcom-2025-62.",
@@ -18,3 +24,52 @@ def describe_path_parameters(result, generator, request, public):
                 if parameter["in"] == "path" and not parameter.get("description"):
                     parameter["description"] = PATH_PARAMETERS[resource]
     return result
+
+
+class ClientErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable error code.")
+    detail = serializers.CharField(help_text="What went wrong, for a person.")
+    attr = serializers.CharField(allow_null=True, help_text="Always null for these errors.")
+
+
+class ClientErrorResponseSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices, help_text="Error family.")
+    errors = ClientErrorSerializer(many=True, help_text="The errors.")
+
+
+class AutoSchema(standardized_errors_openapi.AutoSchema):
+    """Documents what the API adds on top of drf-standardized-errors: conditional requests
+    (If-Match, If-None-Match, 304, 412), conflicts (409) and the body size limit (413)."""
+
+    def _is_conditional_detail(self) -> bool:
+        return isinstance(self.view, ConditionalRequestsMixin) and not self._is_list_view()
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self._is_conditional_detail():
+            if self.method == "GET":
+                parameters.append(IF_NONE_MATCH)
+            elif self.method in ("PUT", "PATCH", "DELETE"):
+                parameters.append(IF_MATCH)
+        return parameters
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction=direction)
+        if direction != "response":
+            return responses
+        extra = {}
+        if self._is_conditional_detail():
+            if self.method == "GET":
+                extra["304"] = {"description": "Not modified: the ETag sent is current."}
+            elif self.method in ("PUT", "PATCH", "DELETE"):
+                extra["412"] = self._error("412", "The If-Match ETag is stale.")
+        if self.method == "DELETE" or getattr(self.view, "may_conflict", False):
+            extra["409"] = self._error("409", "Conflicts with the current state.")
+        if self.method in ("POST", "PUT", "PATCH"):
+            extra["413"] = self._error("413", "The body is over the size limit.")
+        return {**responses, **extra}
+
+    def _error(self, status_code: str, description: str) -> dict:
+        response = self._get_response_for_code(ClientErrorResponseSerializer, status_code)
+        response["description"] = description
+        return response

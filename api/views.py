@@ -11,6 +11,7 @@ from timeline.history import changed_fields, restore_version, version_snapshot
 from timeline.models import Authority, Jurisdiction, Material, Measure, Sector
 
 from . import filters, serializers
+from .conditional import ConditionalRequestsMixin
 from .exceptions import Conflict
 from .querysets import event_queryset, material_queryset, measure_queryset
 
@@ -54,7 +55,7 @@ class AtomicWritesMixin:
     ),
     destroy=extend_schema(summary="Delete a measure"),
 )
-class MeasureViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class MeasureViewSet(ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet):
     serializer_class = serializers.MeasureSerializer
     filterset_class = filters.MeasureFilterSet
     lookup_field = "key"
@@ -68,7 +69,7 @@ class MeasureViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     list=extend_schema(summary="List materials"),
     retrieve=extend_schema(summary="One material"),
 )
-class MaterialViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class MaterialViewSet(ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet):
     serializer_class = serializers.MaterialSerializer
     filterset_class = filters.MaterialFilterSet
     lookup_field = "slug"
@@ -78,14 +79,14 @@ class MaterialViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
         return material_queryset()
 
 
-class JurisdictionViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class JurisdictionViewSet(ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet):
     queryset = Jurisdiction.objects.all()
     serializer_class = serializers.JurisdictionSerializer
     lookup_field = "code"
     lookup_value_regex = "[A-Za-z0-9]+"
 
 
-class AuthorityViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class AuthorityViewSet(ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet):
     queryset = Authority.objects.select_related("jurisdiction")
     serializer_class = serializers.AuthoritySerializer
     filterset_class = filters.AuthorityFilterSet
@@ -93,7 +94,7 @@ class AuthorityViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     lookup_value_regex = SLUG
 
 
-class SectorViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class SectorViewSet(ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet):
     queryset = Sector.objects.all()
     serializer_class = serializers.SectorSerializer
     lookup_field = "slug"
@@ -187,6 +188,7 @@ class MeasureRestoreView(generics.GenericAPIView):
 
     serializer_class = serializers.MeasureSerializer
     queryset = Measure.objects.none()
+    may_conflict = True
 
     @extend_schema(
         summary="Restore a version of a measure",

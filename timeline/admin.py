@@ -111,6 +111,46 @@ class MaterialAdmin(SimpleHistoryAdmin):
         return ", ".join(material.members.values_list("name", flat=True)) or "-"
 
 
+class MeasureForm(forms.ModelForm):
+    """Refuses to overwrite a save made by someone else after this form was opened."""
+
+    loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Measure
+        exclude: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.updated_at.isoformat()
+
+    def clean(self):
+        cleaned = super().clean()
+        loaded = cleaned.get("loaded_version")
+        if self.instance.pk and loaded:
+            # Locked until the save commits, so two saves cannot both pass this check.
+            current = (
+                Measure.objects.select_for_update()
+                .filter(pk=self.instance.pk)
+                .values_list("updated_at", flat=True)
+                .first()
+            )
+            if current is not None and current.isoformat() != loaded:
+                latest = self.instance.history.select_related("history_user").first()
+                who = (
+                    latest.history_user.get_username()
+                    if latest and latest.history_user
+                    else "someone else"
+                )
+                raise forms.ValidationError(
+                    f"{who} changed this measure at {current:%Y-%m-%d %H:%M:%S} UTC, after you "
+                    "opened it. Your changes were not saved: reload the page to see theirs, then "
+                    "make yours again."
+                )
+        return cleaned
+
+
 class StatusListFilter(admin.SimpleListFilter):
     title = "status today"
     parameter_name = "status"
@@ -171,6 +211,7 @@ class MeasureRelationInline(admin.TabularInline):
 
 @admin.register(Measure)
 class MeasureAdmin(SimpleHistoryAdmin):
+    form = MeasureForm
     list_display = ["key", "title", "jurisdiction", "measure_type", "effective_on", "status_today"]
     list_filter = [
         "jurisdiction",
@@ -195,6 +236,7 @@ class MeasureAdmin(SimpleHistoryAdmin):
                     "jurisdiction",
                     "authorities",
                     "measure_type",
+                    "loaded_version",
                 ]
             },
         ),

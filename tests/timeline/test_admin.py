@@ -161,3 +161,40 @@ def test_every_changelist_renders(admin_client_with_data, model):
     assert (
         admin_client_with_data.get(reverse(f"admin:timeline_{model}_changelist")).status_code == 200
     )
+
+
+def test_admin_refuses_to_overwrite_a_later_save(admin_client_with_data):
+    import re
+
+    from django.contrib.auth.models import User
+
+    from tests.api.conftest import token_client
+
+    measure = Measure.objects.get(key="cn-mofcom-2025-62")
+    url = reverse("admin:timeline_measure_change", args=[measure.pk])
+    page = admin_client_with_data.get(url).content.decode()
+    loaded = re.search(r'name="loaded_version" value="([^"]+)"', page).group(1)
+
+    other = User.objects.create_superuser("colleague")
+    token_client(other).patch(
+        "/api/v1/measures/cn-mofcom-2025-62/", {"title": "Their title"}, format="json"
+    )
+
+    form = measure_form(key="cn-mofcom-2025-62", title="My title", loaded_version=loaded)
+    response = admin_client_with_data.post(url, form)
+    assert response.status_code == 200
+    assert "colleague changed this measure" in response.content.decode()
+    assert Measure.objects.get(pk=measure.pk).title == "Their title"
+
+
+def test_admin_saves_when_nobody_else_did(admin_client_with_data):
+    import re
+
+    measure = Measure.objects.get(key="cn-mofcom-2025-62")
+    url = reverse("admin:timeline_measure_change", args=[measure.pk])
+    loaded = re.search(
+        r'name="loaded_version" value="([^"]+)"', admin_client_with_data.get(url).content.decode()
+    ).group(1)
+    form = measure_form(key="cn-mofcom-2025-62", title="My title", loaded_version=loaded)
+    assert admin_client_with_data.post(url, form).status_code == 302
+    assert Measure.objects.get(pk=measure.pk).title == "My title"

@@ -1,0 +1,96 @@
+"""Conditional requests: strong ETags on detail responses, If-None-Match (304) on reads and
+If-Match (412 on a stale version) on writes, checked and written under one row lock."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils.http import http_date, parse_etags
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import status
+from rest_framework.response import Response
+
+from .exceptions import PreconditionFailed
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="ETag of the version you last read; a stale one gets 412 and nothing changes. "
+    "Optional: without it the write is accepted whatever the current version.",
+)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="ETag you hold; 304 Not Modified (no body) when it is still current.",
+)
+
+
+def etag_for(data) -> str:
+    """A strong validator: changes whenever any byte of the representation would."""
+    digest = hashlib.sha256(
+        json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()
+    ).hexdigest()
+    return f'"{digest[:40]}"'
+
+
+class ConditionalRequestsMixin:
+    def _validators(self, instance, data) -> dict[str, str]:
+        headers = {"ETag": etag_for(data)}
+        updated_at = getattr(instance, "updated_at", None)
+        if updated_at is not None:
+            headers["Last-Modified"] = http_date(updated_at.timestamp())
+        return headers
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        data = self.get_serializer(instance).data
+        headers = self._validators(instance, data)
+        held = request.headers.get("If-None-Match")
+        if held and (held.strip() == "*" or headers["ETag"] in parse_etags(held)):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        return Response(data, headers=headers)
+
+    def _locked_object(self):
+        """The object under a row lock (PostgreSQL; SQLite's immediate transactions already
+        serialise writers), so If-Match and the write see the same version."""
+        queryset = self.get_queryset().select_for_update(of=("self",))
+        lookup = {self.lookup_field: self.kwargs[self.lookup_url_kwarg or self.lookup_field]}
+        instance = get_object_or_404(queryset, **lookup)
+        self.check_object_permissions(self.request, instance)
+        return instance
+
+    def _check_if_match(self, request, instance) -> None:
+        wanted = request.headers.get("If-Match")
+        if not wanted or wanted.strip() == "*":
+            return
+        current = etag_for(self.get_serializer(instance).data)
+        if current not in parse_etags(wanted):
+            raise PreconditionFailed(
+                f"The resource changed since that version; its current ETag is {current}. "
+                "Read it again and reapply your change."
+            )
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        with transaction.atomic():
+            instance = self._locked_object()
+            self._check_if_match(request, instance)
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            self.perform_update(serializer)
+        fresh = self.get_object()
+        data = self.get_serializer(fresh).data
+        return Response(data, headers=self._validators(fresh, data))
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            instance = self._locked_object()
+            self._check_if_match(request, instance)
+            self.perform_destroy(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,65 @@
+"""Two writers race on one measure through a real multi-process server: with If-Match,
+no update is lost."""
+
+import threading
+
+import pytest
+
+from tests.live_server import fresh_database_url, manage, request, running_server, server_env
+
+ROUNDS = 8
+KEY = "cn-mofcom-2025-62"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    env = server_env(fresh_database_url(tmp_path_factory.mktemp("race"), "regwatch_race_test"))
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_timeline")
+    manage(
+        env,
+        "shell",
+        "-c",
+        "from django.contrib.auth.models import User; User.objects.create_superuser('racer')",
+    )
+    token = manage(env, "issue_token", "racer").strip().splitlines()[-1]
+    with running_server(env, workers=2, threads=2) as base:
+        yield base, token
+
+
+def append_notes(base: str, token: str, writer: str, outcomes: list) -> None:
+    url = f"{base}/api/v1/measures/{KEY}/"
+    for number in range(ROUNDS):
+        while True:
+            status, headers, body = request("GET", url, token=token)
+            assert status == 200
+            events = body["events"] + [
+                {"date": "2030-01-01", "type": "note", "note": f"{writer}-{number}"}
+            ]
+            status, _, _ = request(
+                "PATCH",
+                url,
+                token=token,
+                body={"events": events},
+                headers={"If-Match": headers["ETag"]},
+            )
+            outcomes.append(status)
+            if status == 200:
+                break
+            assert status == 412
+
+
+def test_racing_writers_with_if_match_lose_no_update(server):
+    base, token = server
+    outcomes: list[int] = []
+    writers = [
+        threading.Thread(target=append_notes, args=(base, token, name, outcomes)) for name in "AB"
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=120)
+    _, _, body = request("GET", f"{base}/api/v1/measures/{KEY}/", token=token)
+    notes = sorted(e["note"] for e in body["events"] if e["date"] == "2030-01-01")
+    assert notes == sorted(f"{w}-{n}" for w in "AB" for n in range(ROUNDS))
+    assert outcomes.count(200) == 2 * ROUNDS

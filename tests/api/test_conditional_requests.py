@@ -1,0 +1,75 @@
+import pytest
+
+from timeline.models import Measure
+
+URL = "/api/v1/measures/cn-mofcom-2025-62/"
+
+
+def test_detail_carries_strong_etag_and_last_modified(client, demo_data):
+    response = client.get(URL)
+    assert response["ETag"].startswith('"') and not response["ETag"].startswith("W/")
+    assert response["Last-Modified"].endswith("GMT")
+
+
+def test_if_none_match_current_gives_304_without_body(client, demo_data):
+    etag = client.get(URL)["ETag"]
+    response = client.get(URL, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+
+
+def test_if_none_match_stale_gives_the_body(client, editor_client, demo_data):
+    etag = client.get(URL)["ETag"]
+    editor_client.patch(URL, {"notes": "Checked."}, format="json")
+    response = client.get(URL, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert response.json()["notes"] == "Checked."
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_stale_if_match_is_412_and_changes_nothing(editor_client, demo_data, method):
+    stale = editor_client.get(URL)["ETag"]
+    editor_client.patch(URL, {"notes": "Someone else's edit."}, format="json")
+    body = editor_client.get(URL).json()
+    changed = {**body, "title": "Mine"}
+    kwargs = {"format": "json", "HTTP_IF_MATCH": stale}
+    response = getattr(editor_client, method)(
+        URL, *(() if method == "delete" else (changed,)), **kwargs
+    )
+    assert response.status_code == 412
+    assert response.json()["errors"][0]["code"] == "precondition_failed"
+    assert editor_client.get(URL).json() == body
+
+
+def test_current_if_match_writes_and_returns_the_new_etag(editor_client, demo_data):
+    current = editor_client.get(URL)["ETag"]
+    response = editor_client.patch(URL, {"notes": "Mine."}, format="json", HTTP_IF_MATCH=current)
+    assert response.status_code == 200
+    assert response["ETag"] != current
+    assert editor_client.get(URL)["ETag"] == response["ETag"]
+
+
+def test_write_without_if_match_is_accepted(editor_client, demo_data):
+    assert editor_client.patch(URL, {"notes": "Blind write."}, format="json").status_code == 200
+
+
+def test_etag_follows_changes_to_what_the_representation_shows(client, editor_client, demo_data):
+    before = client.get(URL)["ETag"]
+    editor_client.patch(
+        "/api/v1/materials/rare-earth-processing-technology/",
+        {"name": "REE processing technology"},
+        format="json",
+    )
+    assert client.get(URL)["ETag"] != before
+
+
+def test_if_match_on_other_resources(editor_client, demo_data):
+    url = "/api/v1/materials/gallium/"
+    stale = editor_client.get(url)["ETag"]
+    editor_client.patch(url, {"cas_number": "7440-55-3"}, format="json")
+    assert (
+        editor_client.patch(url, {"name": "Ga"}, format="json", HTTP_IF_MATCH=stale).status_code
+        == 412
+    )
+    assert Measure.objects.filter(key="cn-mofcom-2025-62").exists()
