@@ -24,6 +24,7 @@ from timeline.models import (
     MeasureType,
     RelationType,
     Sector,
+    date_range_validators,
 )
 from timeline.services import EventEntry, MaterialLink, RelationEntry, SourceEntry, save_measure
 from timeline.status import MeasureStatus
@@ -196,7 +197,7 @@ class MeasureMaterialSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class MeasureEventSerializer(StrictFieldsMixin, serializers.Serializer):
-    date = serializers.DateField(help_text="Day of the event.")
+    date = serializers.DateField(validators=date_range_validators, help_text="Day of the event.")
     type = serializers.ChoiceField(choices=EventType.choices, help_text="What happened.")
     note = serializers.CharField(
         allow_blank=True, required=False, default="", max_length=5000, help_text="Free-text note."
@@ -232,7 +233,11 @@ class MeasureSourceSerializer(StrictFieldsMixin, serializers.Serializer):
         max_length=200, allow_blank=True, required=False, default="", help_text="Who published it."
     )
     published_on = serializers.DateField(
-        allow_null=True, required=False, default=None, help_text="When it was published."
+        allow_null=True,
+        required=False,
+        default=None,
+        validators=date_range_validators,
+        help_text="When it was published.",
     )
 
 

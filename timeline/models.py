@@ -22,6 +22,13 @@ jurisdiction_code_validator = RegexValidator(
     "Use an ISO 3166-1 alpha-2 code (CN, US) or an upper-case bloc code (EU).",
 )
 HS_CODE = re.compile(r"\d{4,10}")
+# Dates outside this span are typing errors, not trade measures.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2199, 12, 31)
+date_range_validators = [
+    MinValueValidator(EARLIEST_DATE, "Give a date from 1900-01-01 on."),
+    MaxValueValidator(LATEST_DATE, "Give a date up to 2199-12-31."),
+]
 cas_number_validator = RegexValidator(r"^\d{2,7}-\d{2}-\d$", "A CAS number looks like 7440-55-3.")
 
 
@@ -195,11 +202,12 @@ class Measure(models.Model):
     authorities = models.ManyToManyField(Authority, related_name="measures", blank=True)
     measure_type = models.CharField(max_length=40, choices=MeasureType.choices)
     summary = models.TextField(blank=True)
-    announced_on = models.DateField(null=True, blank=True)
-    effective_on = models.DateField(null=True, blank=True)
+    announced_on = models.DateField(null=True, blank=True, validators=date_range_validators)
+    effective_on = models.DateField(null=True, blank=True, validators=date_range_validators)
     ends_on = models.DateField(
         null=True,
         blank=True,
+        validators=date_range_validators,
         help_text="First day on which the measure no longer applies; empty when open-ended.",
     )
     target_jurisdictions = models.ManyToManyField(
@@ -333,7 +341,7 @@ class EventType(models.TextChoices):
 
 class MeasureEvent(models.Model):
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="events")
-    date = models.DateField()
+    date = models.DateField(validators=date_range_validators)
     type = models.CharField(max_length=20, choices=EventType.choices)
     note = models.TextField(blank=True)
     source_url = models.URLField(max_length=500, blank=True)
@@ -362,7 +370,7 @@ class MeasureSource(models.Model):
     url = models.URLField(max_length=500)
     title = models.CharField(max_length=500, blank=True)
     publisher = models.CharField(max_length=200, blank=True)
-    published_on = models.DateField(null=True, blank=True)
+    published_on = models.DateField(null=True, blank=True, validators=date_range_validators)
 
     class Meta:
         ordering = ["measure", "id"]

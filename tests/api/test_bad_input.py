@@ -1,0 +1,213 @@
+"""A catalogue of bad requests: each gets a 4xx JSON answer naming what was wrong, and the
+database is the same afterwards."""
+
+import json
+
+import pytest
+
+from tests.api.test_measure_writes import database_state, new_measure
+
+MEASURE = "/api/v1/measures/cn-mofcom-2025-62/"
+
+
+def body(**overrides):
+    return json.dumps(new_measure(**overrides))
+
+
+CATALOGUE = [
+    # (label, method, url, raw body, expected status, attr named in an error or None)
+    ("malformed json", "post", "/api/v1/measures/", '{"key": "x",', 400, None),
+    (
+        "json array instead of object",
+        "post",
+        "/api/v1/measures/",
+        "[1, 2]",
+        400,
+        "non_field_errors",
+    ),
+    ("invalid utf-8", "post", "/api/v1/measures/", b'{"key": "\xff\xfe"}', 400, None),
+    (
+        "lone surrogate",
+        "post",
+        "/api/v1/measures/",
+        body(title="\\ud800 broken").replace("\\\\ud800", "\\ud800"),
+        400,
+        None,
+    ),
+    (
+        "nul in a string",
+        "post",
+        "/api/v1/measures/",
+        body(title="bad\\u0000title").replace("\\\\u0000", "\\u0000"),
+        400,
+        None,
+    ),
+    ("wrong type: list for text", "post", "/api/v1/measures/", body(title=["a"]), 400, "title"),
+    (
+        "wrong type: text for list",
+        "post",
+        "/api/v1/measures/",
+        body(materials="gallium"),
+        400,
+        "materials",
+    ),
+    (
+        "wrong type: number for date",
+        "post",
+        "/api/v1/measures/",
+        body(announced_on=20250101),
+        400,
+        "announced_on",
+    ),
+    (
+        "wrong type: object for slug",
+        "post",
+        "/api/v1/measures/",
+        body(jurisdiction={"code": "CN"}),
+        400,
+        "jurisdiction",
+    ),
+    ("missing required fields", "post", "/api/v1/measures/", "{}", 400, "key"),
+    ("unknown field", "post", "/api/v1/measures/", body(flavour="mint"), 400, "flavour"),
+    (
+        "unknown nested field",
+        "post",
+        "/api/v1/measures/",
+        body(events=[{"date": "2026-01-01", "type": "note", "mood": "x"}]),
+        400,
+        "events.0.mood",
+    ),
+    ("over-long title", "post", "/api/v1/measures/", body(title="t" * 301), 400, "title"),
+    ("over-long key", "post", "/api/v1/measures/", body(key="k" * 101), 400, "key"),
+    (
+        "over-long scope",
+        "post",
+        "/api/v1/measures/",
+        body(materials=[{"material": "gallium", "scope": "s" * 1001}]),
+        400,
+        "materials.0.scope",
+    ),
+    ("year 1", "post", "/api/v1/measures/", body(announced_on="0001-01-01"), 400, "announced_on"),
+    ("year 9999", "post", "/api/v1/measures/", body(ends_on="9999-12-31"), 400, "ends_on"),
+    (
+        "february 30",
+        "post",
+        "/api/v1/measures/",
+        body(effective_on="2025-02-30"),
+        400,
+        "effective_on",
+    ),
+    (
+        "event in year 1",
+        "post",
+        "/api/v1/measures/",
+        body(events=[{"date": "0001-01-01", "type": "note"}]),
+        400,
+        "events.0.date",
+    ),
+    (
+        "unknown nested slug",
+        "post",
+        "/api/v1/measures/",
+        body(materials=[{"material": "kryptonite"}]),
+        400,
+        "materials.0.material",
+    ),
+    (
+        "unknown code in list",
+        "post",
+        "/api/v1/measures/",
+        body(target_jurisdictions=["US", "QQ"]),
+        400,
+        "target_jurisdictions",
+    ),
+    (
+        "nul in nested slug",
+        "post",
+        "/api/v1/measures/",
+        body(sectors=["de\\u0000fence"]).replace("\\\\u0000", "\\u0000"),
+        400,
+        None,
+    ),
+    ("patch with wrong type", "patch", MEASURE, '{"effective_on": true}', 400, "effective_on"),
+    ("put missing required", "put", MEASURE, '{"title": "only"}', 400, "key"),
+    ("body over the limit", "post", "/api/v1/measures/", body(summary="s" * 2_000_000), 413, None),
+    ("not json at all", "post", "/api/v1/measures/", "key=x&title=y", 400, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "raw", "expected", "attr"),
+    [case[1:] for case in CATALOGUE],
+    ids=[case[0] for case in CATALOGUE],
+)
+def test_bad_body_is_refused_and_changes_nothing(
+    editor_client, demo_data, method, url, raw, expected, attr
+):
+    before = database_state()
+    response = getattr(editor_client, method)(url, raw, content_type="application/json")
+    assert response.status_code == expected, response.content[:500]
+    assert response["Content-Type"].startswith("application/json")
+    errors = response.json()["errors"]
+    assert all(error["detail"] for error in errors)
+    if attr:
+        assert any((error["attr"] or "").startswith(attr) for error in errors), errors
+    assert database_state() == before
+
+
+QUERY_CATALOGUE = [
+    ("huge page number", "/api/v1/measures/?page=99999999999999999999", 404, None),
+    ("negative page", "/api/v1/measures/?page=-1", 404, None),
+    ("huge page size", "/api/v1/measures/?page_size=99999999999999999999", 400, "page_size"),
+    ("nul byte", "/api/v1/measures/?q=%00", 400, "q"),
+    ("nul in a parameter name", "/api/v1/measures/?st%00atus=x", 400, "st\x00atus"),
+    ("invalid utf-8 date", "/api/v1/measures/?in_force_on=%ff%fe", 400, "in_force_on"),
+    ("year 0 date", "/api/v1/measures/?as_of=0000-01-01&status=in_force", 400, "as_of"),
+    (
+        "timezone-less garbage datetime",
+        "/api/v1/measures/?updated_since=2025-13-45T99:00",
+        400,
+        "updated_since",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected", "attr"),
+    [c[1:] for c in QUERY_CATALOGUE],
+    ids=[c[0] for c in QUERY_CATALOGUE],
+)
+def test_bad_query_is_refused(client, demo_data, url, expected, attr):
+    response = client.get(url)
+    assert response.status_code == expected
+    errors = response.json()["errors"]
+    if attr:
+        assert attr in {error["attr"] for error in errors}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "'; DROP TABLE timeline_measure; --",
+        "<script>alert(1)</script>",
+        "%",
+        "_",
+        "\\",
+        "🦄",
+        "\ufffd",
+        "a" * 5000,
+    ],
+)
+def test_hostile_search_strings_are_just_text(client, demo_data, text):
+    everything = client.get("/api/v1/measures/", {"page_size": 500}).json()["results"]
+    literal = {
+        m["key"]
+        for m in everything
+        if any(
+            text.lower() in m[field].lower() for field in ("key", "title", "reference", "summary")
+        )
+    }
+    response = client.get("/api/v1/measures/", {"q": text, "page_size": 500})
+    assert response.status_code == 200
+    assert {m["key"] for m in response.json()["results"]} == literal
+    assert client.get("/api/v1/measures/").json()["count"] == 19
