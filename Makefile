@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format check-migrations schema clean
+.PHONY: install run test fuzz lint format check-migrations schema clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ run: install .env
 
 test: install
 	$(PY) -m pytest
+
+# A long, randomised schemathesis pass over every operation (the suite runs a short, fixed one).
+fuzz: install
+	REGWATCH_FUZZ_EXAMPLES=$${REGWATCH_FUZZ_EXAMPLES:-300} REGWATCH_FUZZ_RANDOM=1 $(PY) -m pytest tests/api/test_fuzz.py -p no:cacheprovider
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -26,6 +26,8 @@ from timeline.status import MeasureStatus
 class ModelCSVField(BaseCSVField, forms.CharField):
     """Comma-separated natural keys, looked up in one query; unknown ones are named."""
 
+    default_error_messages = {"invalid": "Unknown value."}
+
     def __init__(self, *args, queryset: QuerySet, to_field_name: str, **kwargs):
         self.queryset = queryset
         self.to_field_name = to_field_name
@@ -41,7 +43,9 @@ class ModelCSVField(BaseCSVField, forms.CharField):
         unknown = [v for v in wanted if v not in known]
         if unknown:
             raise forms.ValidationError(
-                f"Unknown {self.to_field_name}: {', '.join(unknown)}.", code="unknown"
+                "Unknown %(name)s: %(values)s.",
+                code="invalid",
+                params={"name": self.to_field_name, "values": ", ".join(unknown)},
             )
         return found
 

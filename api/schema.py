@@ -1,5 +1,7 @@
 """OpenAPI: what drf-spectacular cannot infer on its own."""
 
+import re
+
 from drf_standardized_errors import openapi as standardized_errors_openapi
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
@@ -41,6 +43,12 @@ class AutoSchema(standardized_errors_openapi.AutoSchema):
     """Documents what the API adds on top of drf-standardized-errors: conditional requests
     (If-Match, If-None-Match, 304, 412), conflicts (409) and the body size limit (413)."""
 
+    def _get_extra_validation_errors(self):
+        errors = super()._get_extra_validation_errors()
+        if self.method == "GET" and self._is_list_view() and self.view.paginator is not None:
+            errors.setdefault("page_size", {"invalid"})
+        return errors
+
     def _is_conditional_detail(self) -> bool:
         return isinstance(self.view, ConditionalRequestsMixin) and not self._is_list_view()
 
@@ -73,3 +81,28 @@ class AutoSchema(standardized_errors_openapi.AutoSchema):
         response = self._get_response_for_code(ClientErrorResponseSerializer, status_code)
         response["description"] = description
         return response
+
+
+def index_patterns_for_error_attrs(result, generator, request, public):
+    """drf-standardized-errors names list items ``materials.INDEX.scope`` in the schema but
+    ``materials.0.scope`` in responses, and reports a malformed nested value at ``materials``
+    or ``materials.0`` rather than at their ``non_field_errors``: describe those attrs with a
+    pattern instead."""
+    for component in result.get("components", {}).get("schemas", {}).values():
+        attr = component.get("properties", {}).get("attr", {})
+        values = attr.get("enum") or []
+        # A nested value that is not an object or list at all (null, a number) is reported
+        # at its own name, not at its ``non_field_errors``.
+        bare = [
+            v.removesuffix(".non_field_errors")
+            for v in values
+            if v.endswith(".non_field_errors") and v != "non_field_errors"
+        ]
+        if bare or any("INDEX" in value for value in values):
+            alternatives = "|".join(re.escape(v).replace("INDEX", r"\d+") for v in [*values, *bare])
+            component["properties"]["attr"] = {
+                "type": "string",
+                "pattern": f"^({alternatives})$",
+                "description": "The field, with list positions as numbers.",
+            }
+    return result

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import copy
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.fields import get_error_detail
+from rest_framework.settings import api_settings
 
 from timeline.models import (
     Authority,
@@ -33,7 +35,28 @@ from .querysets import measure_queryset
 
 
 def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
-    return serializers.ValidationError(get_error_detail(error))
+    detail = get_error_detail(error)
+    if isinstance(detail, dict) and NON_FIELD_ERRORS in detail:
+        detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+    return serializers.ValidationError(detail)
+
+
+class OptionalURLField(serializers.URLField):
+    """A URL that may be absent: null in responses (never ""), and null or "" accepted."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, allow_blank=True, **kwargs)
+
+    def to_internal_value(self, data):
+        return "" if data in (None, "") else super().to_internal_value(data)
+
+    def to_representation(self, value):
+        return value or None
+
+    def validate_empty_values(self, data):
+        if data is None:
+            return True, ""
+        return super().validate_empty_values(data)
 
 
 class StrictFieldsMixin:
@@ -45,7 +68,12 @@ class StrictFieldsMixin:
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError(
-                    {name: ["Unknown field."] for name in unknown}, code="unknown_field"
+                    {
+                        api_settings.NON_FIELD_ERRORS_KEY: [
+                            f"Unknown field: {name}." for name in unknown
+                        ]
+                    },
+                    code="invalid",
                 )
         return super().to_internal_value(data)
 
@@ -92,13 +120,14 @@ class AuthoritySerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.M
         help_text="Code of the jurisdiction the authority belongs to.",
     )
 
+    website = OptionalURLField(required=False, default="", help_text="Official website, if any.")
+
     class Meta:
         model = Authority
         fields = ["slug", "url", "name", "abbreviation", "jurisdiction", "website"]
         extra_kwargs = {
             "slug": {"help_text": "URL-safe identifier, e.g. mofcom."},
             "name": {"help_text": "Full name."},
-            "website": {"help_text": "Official website."},
         }
 
 
@@ -202,12 +231,8 @@ class MeasureEventSerializer(StrictFieldsMixin, serializers.Serializer):
     note = serializers.CharField(
         allow_blank=True, required=False, default="", max_length=5000, help_text="Free-text note."
     )
-    source_url = serializers.URLField(
-        allow_blank=True,
-        required=False,
-        default="",
-        max_length=500,
-        help_text="Where it is stated.",
+    source_url = OptionalURLField(
+        required=False, default="", max_length=500, help_text="Where it is stated, if anywhere."
     )
 
 
@@ -457,6 +482,8 @@ class TimelineEventSerializer(serializers.ModelSerializer):
         read_only=True, help_text="The measure the event belongs to."
     )
 
+    source_url = OptionalURLField(read_only=True, help_text="Where it is stated, if anywhere.")
+
     class Meta:
         model = MeasureEvent
         fields = ["date", "type", "note", "source_url", "derived", "measure"]
@@ -465,7 +492,6 @@ class TimelineEventSerializer(serializers.ModelSerializer):
             "date": {"help_text": "Day of the event."},
             "type": {"help_text": "What happened."},
             "note": {"help_text": "Free-text note."},
-            "source_url": {"help_text": "Where it is stated."},
             "derived": {
                 "help_text": "True when the entry comes from the measure's announced_on, "
                 "effective_on or ends_on rather than a recorded event."

@@ -225,6 +225,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "api.schema.describe_path_parameters",
+        "api.schema.index_patterns_for_error_attrs",
     ],
 }
 

@@ -17,3 +17,4 @@ STORAGES = {
 SECURE_SSL_REDIRECT = False  # the test client speaks plain HTTP
 REGWATCH_THROTTLE_ANON = None
 REGWATCH_THROTTLE_USER = None
+ALLOWED_HOSTS = ["testserver", "localhost"]

@@ -79,11 +79,11 @@ def _validate_rows(name: str, rows: list, exclude: list[str]) -> None:
             ) from error
 
 
-def _duplicates(name: str, keys: list) -> None:
+def _duplicates(name: str, field: str, keys: list) -> None:
     seen = set()
     for index, key in enumerate(keys):
         if key in seen:
-            raise ValidationError({f"{name}.{index}": "Listed twice."})
+            raise ValidationError({f"{name}.{index}.{field}": "Listed twice."})
         seen.add(key)
 
 
@@ -107,7 +107,8 @@ def save_measure(
     """Validate and save ``measure``, replacing each nested list that is given (None leaves
     it alone). Writes nothing and returns False when nothing would change. A caller that writes
     a measure in several steps passes ``record_history=False`` and records one version itself."""
-    measure.full_clean()
+    # Constraints are checked by clean() in words a person reads; the database backs them up.
+    measure.full_clean(validate_constraints=False)
     is_new = measure.pk is None
     current = (
         {}
@@ -149,7 +150,7 @@ def save_measure(
         )
     if materials is not None:
         materials = list(materials)
-        _duplicates("materials", [link.material.pk for link in materials])
+        _duplicates("materials", "material", [link.material.pk for link in materials])
         rows = [MeasureMaterial(material=link.material, scope=link.scope) for link in materials]
         _validate_rows("materials", rows, ["measure"])
         wanted_materials = {link.material.pk: link.scope for link in materials}
@@ -177,7 +178,7 @@ def save_measure(
         )
     if sources is not None:
         sources = list(sources)
-        _duplicates("sources", [source.url for source in sources])
+        _duplicates("sources", "url", [source.url for source in sources])
         rows = [
             MeasureSource(
                 url=s.url, title=s.title, publisher=s.publisher, published_on=s.published_on
@@ -197,7 +198,7 @@ def save_measure(
         )
     if relations is not None:
         relations = list(relations)
-        _duplicates("related", [(r.measure.pk, r.relation) for r in relations])
+        _duplicates("related", "measure", [(r.measure.pk, r.relation) for r in relations])
         for index, entry in enumerate(relations):
             if entry.measure.pk is not None and entry.measure.pk == measure.pk:
                 raise ValidationError(
