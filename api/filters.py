@@ -68,8 +68,18 @@ class ModelCSVFilter(django_filters.filters.BaseCSVFilter, django_filters.CharFi
         return qs.filter(**lookup)
 
 
+class NonEmptyCSVField(BaseCSVField):
+    """Comma-separated values with the empty ones (``a,,b``, ``,``) left out."""
+
+    def clean(self, value):
+        values = super().clean(value)
+        return [v for v in values if v not in self.empty_values] if values else values
+
+
 class ChoiceCSVFilter(django_filters.filters.BaseInFilter, django_filters.ChoiceFilter):
     """``?measure_type=export_prohibition,export_quota``: any of the listed values."""
+
+    base_field_class = NonEmptyCSVField
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):

@@ -7,6 +7,8 @@ import os
 import pytest
 import schemathesis
 from django.contrib.auth.models import User
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from knox.models import AuthToken
 from schemathesis.checks import not_a_server_error
@@ -29,6 +31,18 @@ CHECKS = [
 ]
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def keep_the_test_connection():
+    """Requests go through the real WSGI handler, whose start and end would close the test's
+    database connection (and its transaction) on PostgreSQL; Django's test client avoids the
+    same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

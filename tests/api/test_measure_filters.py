@@ -92,6 +92,13 @@ def test_status_defaults_to_today(client, demo_data):
     )
 
 
+@pytest.mark.parametrize(
+    "params", [{"status": ",,,"}, {"measure_type": ","}, {"jurisdiction": ",,"}]
+)
+def test_empty_items_in_a_list_are_ignored(client, demo_data, params):
+    assert client.get(URL, params).json()["count"] == 19
+
+
 def test_multi_value_filters_combine_with_and(client, demo_data):
     found = keys(client.get(URL, {"jurisdiction": "CN", "target": "US", "material": "graphite"}))
     assert set(found) == {"cn-mofcom-2024-46-art2", "cn-mofcom-2025-72"}
