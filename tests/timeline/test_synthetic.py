@@ -1,0 +1,52 @@
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+from timeline.models import Material, Measure, MeasureEvent
+from timeline.synthetic import generate
+
+pytestmark = pytest.mark.usefixtures("empty_timeline")
+
+
+def fingerprint():
+    return list(
+        Measure.objects.filter(key__startswith="syn-")
+        .order_by("key")
+        .values_list("key", "measure_type", "announced_on", "effective_on", "ends_on")
+    ), list(
+        MeasureEvent.objects.order_by("measure__key", "date", "type").values_list("date", "type")
+    )
+
+
+def test_same_seed_gives_the_same_data():
+    generate(measures=60, seed=7)
+    first = fingerprint()
+    Measure.objects.filter(key__startswith="syn-").delete()
+    generate(measures=60, seed=7)
+    assert fingerprint() == first
+
+
+def test_synthetic_data_is_realistic_and_valid():
+    counts = generate(measures=300, seed=3)
+    synthetic = Measure.objects.filter(key__startswith="syn-")
+    assert counts["measures"] == synthetic.count() == 300
+    assert 4 <= MeasureEvent.objects.filter(measure__in=synthetic).count() / 300 <= 7
+    assert Material.objects.count() >= 250
+    assert Material.objects.filter(category="group").count() >= 10
+    for measure in Measure.objects.prefetch_related("events")[:300]:
+        measure.full_clean()
+        derived = {(e.date, e.type) for e in measure.events.all() if e.derived}
+        assert derived == {
+            pair for pair in measure.date_events()
+            if pair not in {(e.date, e.type) for e in measure.events.all() if not e.derived}
+        }  # fmt: skip
+    day = datetime.date(2020, 6, 1)
+    in_sql = {m.pk: m.status for m in Measure.objects.with_status(day)}
+    in_python = {m.pk: m.status_on(day) for m in Measure.objects.prefetch_related("events")}
+    assert in_sql == in_python
+
+
+def test_command_reports_what_it_made(capsys):
+    call_command("generate_synthetic", "--measures", "50", "--seed", "2")
+    assert "50 measures" in capsys.readouterr().out
