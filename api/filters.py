@@ -20,6 +20,7 @@ from timeline.models import (
     MeasureType,
     Sector,
 )
+from timeline.querysets import measure_ids_matching
 from timeline.status import MeasureStatus
 
 
@@ -62,10 +63,14 @@ class ModelCSVFilter(django_filters.filters.BaseCSVFilter, django_filters.CharFi
     def filter(self, qs, value):
         if not value:
             return qs
-        lookup = {f"{self.field_name}__in": value}
-        if qs.model._meta.get_field(self.field_name.split("__")[0]).many_to_many:
-            return qs.filter(pk__in=qs.model.objects.filter(**lookup).values("pk"))
-        return qs.filter(**lookup)
+        field = qs.model._meta.get_field(self.field_name.split("__")[0])
+        if field.many_to_many:
+            # A semi-join on the link table: no duplicates, and driven by its index.
+            through = field.remote_field.through
+            own = field.m2m_field_name()
+            other = field.m2m_reverse_field_name()
+            return qs.filter(pk__in=through.objects.filter(**{f"{other}__in": value}).values(own))
+        return qs.filter(**{f"{self.field_name}__in": value})
 
 
 class NonEmptyCSVField(BaseCSVField):
@@ -273,7 +278,7 @@ class EventFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_material(self, queryset, name, materials):
-        return queryset.filter(measure__in=Measure.objects.matching_materials(materials))
+        return queryset.filter(measure_id__in=measure_ids_matching(materials))
 
 
 class MaterialFilterSet(django_filters.FilterSet):

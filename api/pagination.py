@@ -1,10 +1,38 @@
+import hashlib
+
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
+
+from timeline.versioning import current_version
+
+COUNT_TTL_SECONDS = 3600
+
+
+class VersionedCountPaginator(Paginator):
+    """Counting a large filtered set costs more than reading a page of it, and clients page
+    through the same filter: counts are cached per query and timeline version."""
+
+    @cached_property
+    def count(self) -> int:
+        if not isinstance(self.object_list, QuerySet):
+            return super().count
+        sql = str(self.object_list.query)
+        key = "count:" + hashlib.sha256(f"{current_version()}:{sql}".encode()).hexdigest()
+        value = cache.get(key)
+        if value is None:
+            value = super().count
+            cache.set(key, value, COUNT_TTL_SECONDS)
+        return value
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
     """Page-number pagination that refuses a bad ``page_size`` instead of ignoring it."""
 
+    django_paginator_class = VersionedCountPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500

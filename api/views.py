@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from timeline.history import changed_fields, restore_version, version_snapshot
 from timeline.models import Authority, Jurisdiction, Material, Measure, Sector
+from timeline.querysets import measure_ids_matching
 
 from . import filters, serializers
 from .conditional import ConditionalRequestsMixin
@@ -130,7 +131,7 @@ class MaterialTimelineView(EventFeedView):
 
     def get_queryset(self):
         material = get_object_or_404(Material.objects.only("pk"), slug=self.kwargs["slug"])
-        return event_queryset().filter(measure__in=Measure.objects.matching_materials([material]))
+        return event_queryset().filter(measure_id__in=measure_ids_matching([material]))
 
     @extend_schema(summary="A material's timeline")
     def get(self, request, *args, **kwargs):

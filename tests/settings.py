@@ -18,3 +18,6 @@ SECURE_SSL_REDIRECT = False  # the test client speaks plain HTTP
 REGWATCH_THROTTLE_ANON = None
 REGWATCH_THROTTLE_USER = None
 ALLOWED_HOSTS = ["testserver", "localhost"]
+# Nothing cached between tests (their rolled-back writes would leave stale entries behind);
+# the tests of caching turn a real cache on.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}

@@ -52,7 +52,8 @@ class MeasureVersionBase(models.Model):
 
 
 measure_history = HistoricalRecords(
-    bases=[MeasureVersionBase], excluded_fields=["created_at", "updated_at"]
+    bases=[MeasureVersionBase],
+    excluded_fields=["created_at", "updated_at", "has_suspension_events"],
 )
 
 

@@ -227,6 +227,12 @@ class Measure(models.Model):
         help_text="How sure the record is, given its sources.",
     )
     notes = models.TextField(blank=True, help_text="Where sources were thin or disagreed.")
+    has_suspension_events = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Whether any suspended or reinstated event is recorded; kept by "
+        "sync_derived_events so the status rule in SQL skips the event lookup for the rest.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -247,7 +253,8 @@ class Measure(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["effective_on", "key"], name="measure_effective_key_idx"),
+            # The default order, newest first with empty dates last, read straight off the index.
+            models.Index(fields=["-effective_on", "key"], name="measure_effective_key_idx"),
             models.Index(fields=["announced_on"], name="measure_announced_idx"),
             models.Index(fields=["ends_on"], name="measure_ends_idx"),
             models.Index(fields=["measure_type"], name="measure_type_idx"),
@@ -294,7 +301,14 @@ class Measure(models.Model):
     def sync_derived_events(self) -> None:
         """Keep the events derived from the measure's dates in step with them and with the
         recorded events (a recorded event of the same type and date makes the derived one a
-        duplicate). Call after the measure and its recorded events are saved."""
+        duplicate), and ``has_suspension_events`` with the recorded events. Call after the
+        measure and its recorded events are saved."""
+        suspensions = self.events.filter(
+            derived=False, type__in=[EventType.SUSPENDED, EventType.REINSTATED]
+        ).exists()
+        if suspensions != self.has_suspension_events:
+            self.has_suspension_events = suspensions
+            Measure.objects.filter(pk=self.pk).update(has_suspension_events=suspensions)
         recorded = set(self.events.filter(derived=False).values_list("date", "type"))
         wanted = {pair for pair in self.date_events() if pair not in recorded}
         existing = {
@@ -417,3 +431,13 @@ class MeasureRelation(models.Model):
     def clean(self) -> None:
         if self.from_measure_id and self.from_measure_id == self.to_measure_id:
             raise ValidationError({"to_measure": "A measure cannot relate to itself."})
+
+
+class TimelineVersion(models.Model):
+    """One row counting committed changes to the timeline, so caches of anything computed
+    from it (list counts) can tell whether they are still current."""
+
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"timeline version {self.value}"

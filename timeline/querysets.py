@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 
 from .status import REINSTATED_EVENT, SUSPENDED_EVENT, MeasureStatus
 
@@ -32,12 +32,15 @@ class MeasureQuerySet(models.QuerySet):
         """One Q per status, mutually exclusive; the SQL twin of ``status.status_on``."""
         not_ended = Q(ends_on__isnull=True) | Q(ends_on__gt=day)
         effective = not_ended & Q(effective_on__lte=day)
-        suspended = Q(latest_suspension=SUSPENDED_EVENT)
+        # has_suspension_events first: the correlated lookup then runs for the few measures
+        # that were ever suspended, not for every row.
+        suspended = Q(has_suspension_events=True) & Q(latest_suspension=SUSPENDED_EVENT)
+        never_suspended = Q(has_suspension_events=False) | Q(latest_suspension__isnull=True)
         return {
             MeasureStatus.ENDED: Q(ends_on__lte=day),
             MeasureStatus.SUSPENDED: effective & suspended,
             MeasureStatus.IN_FORCE: effective
-            & (Q(latest_suspension__isnull=True) | Q(latest_suspension=REINSTATED_EVENT)),
+            & (never_suspended | Q(latest_suspension=REINSTATED_EVENT)),
             MeasureStatus.UPCOMING: not_ended
             & (Q(effective_on__isnull=True) | Q(effective_on__gt=day))
             & (Q(announced_on__isnull=True) | Q(announced_on__lte=day)),
@@ -72,9 +75,23 @@ class MeasureQuerySet(models.QuerySet):
         from .models import Material, MeasureMaterial
 
         ids = Material.objects.related_ids(materials)
-        return self.filter(
-            Exists(MeasureMaterial.objects.filter(measure=OuterRef("pk"), material_id__in=ids))
+        # A correlated EXISTS lets a page be read in index order and stop after the page. The
+        # "+ 0" keeps SQLite from probing the (material, measure) index once per listed
+        # material for every measure; it looks up the measure's few links instead.
+        listed = MeasureMaterial.objects.alias(listed_id=F("material_id") + 0).filter(
+            measure=OuterRef("pk"), listed_id__in=ids
         )
+        return self.filter(Exists(listed))
+
+
+def measure_ids_matching(materials: Iterable) -> models.QuerySet:
+    """Ids of the measures matching ``materials`` (group expansion both ways), as a subquery.
+    Driven from the material side, the planner walks the (material, measure) index instead of
+    probing every measure."""
+    from .models import Material, MeasureMaterial
+
+    ids = Material.objects.related_ids(materials)
+    return MeasureMaterial.objects.filter(material_id__in=ids).values("measure_id")
 
 
 class MaterialQuerySet(models.QuerySet):

@@ -34,6 +34,7 @@ from .models import (
     RelationType,
     Sector,
 )
+from .versioning import bump_version
 
 JURISDICTIONS = {
     "AE": "United Arab Emirates", "AR": "Argentina", "AT": "Austria", "AU": "Australia",
@@ -104,6 +105,7 @@ def generate(*, measures: int, seed: int, batch_size: int = 5000, progress=None)
             batch_size=batch_size,
             progress=progress,
         )
+    bump_version()  # bulk writes send no signals
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh planner statistics for the new rows
     return counts
@@ -262,6 +264,9 @@ def _measures(rng, count, *, jurisdictions, authorities, sectors, materials, bat
         totals["materials"] += len(listed)
         events = list(_events(rng, announced, effective, ends, totals))
         recorded = {(date, type_) for date, type_, _ in events}
+        measure.has_suspension_events = any(
+            type_ in (EventType.SUSPENDED, EventType.REINSTATED) for _, type_ in recorded
+        )
         for date, type_ in [
             (announced, EventType.ANNOUNCED),
             (effective, EventType.EFFECTIVE),

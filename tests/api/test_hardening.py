@@ -45,6 +45,7 @@ def test_refuses_to_start_in_production_without_a_secret_key():
 
 @pytest.fixture
 def throttled(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
     settings.REGWATCH_THROTTLE_ANON = "3/minute"
     settings.REGWATCH_THROTTLE_USER = "5/minute"

@@ -48,25 +48,80 @@ def count_queries(client, url, params) -> int:
 @pytest.mark.parametrize(
     ("url", "params", "bound"),
     [
-        # count, page, then one prefetch each: authorities, targets, sectors, materials, events,
-        # sources, relations.
-        ("/api/v1/measures/", {}, 9),
-        # + the membership edges for group expansion.
-        ("/api/v1/measures/", {"material": "rare-earth-elements", "in_force_on": "2025-01-01"}, 11),
+        # timeline version (for the cached count), count, page, then one prefetch each:
+        # authorities, targets, sectors, materials, events, sources, relations.
+        ("/api/v1/measures/", {}, 10),
+        # + the named material, and the membership edges for group expansion.
+        ("/api/v1/measures/", {"material": "rare-earth-elements", "in_force_on": "2025-01-01"}, 12),
         (
             "/api/v1/measures/",
             {"jurisdiction": "CN,US", "sector": "defence", "status": "suspended"},
-            12,
+            13,
         ),
-        ("/api/v1/events/", {}, 2),
-        ("/api/v1/events/", {"material": "gallium", "measure": "bulk-001,bulk-002"}, 5),
-        ("/api/v1/materials/", {}, 4),
-        ("/api/v1/measures/bulk-001/timeline/", {}, 3),
-        ("/api/v1/materials/dysprosium/timeline/", {}, 4),
-        ("/api/v1/authorities/", {}, 2),
+        ("/api/v1/events/", {}, 3),
+        ("/api/v1/events/", {"material": "gallium", "measure": "bulk-001,bulk-002"}, 6),
+        ("/api/v1/materials/", {}, 5),
+        ("/api/v1/measures/bulk-001/timeline/", {}, 4),
+        ("/api/v1/materials/dysprosium/timeline/", {}, 5),
+        ("/api/v1/authorities/", {}, 3),
     ],
 )
 def test_list_queries_do_not_grow_with_page_size(client, many_measures, url, params, bound):
     small = count_queries(client, url, {**params, "page_size": 2})
     large = count_queries(client, url, {**params, "page_size": 500})
     assert small == large <= bound
+
+
+@pytest.fixture
+def real_cache(settings):
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda c: c.post(
+            "/api/v1/measures/",
+            {
+                "key": "new-one",
+                "title": "New",
+                "jurisdiction": "CN",
+                "measure_type": "other",
+                "materials": [{"material": "gallium"}],
+            },
+            format="json",
+        ),
+        lambda c: c.delete("/api/v1/measures/cn-mofcom-gac-2023-23/"),
+        lambda c: c.patch(
+            "/api/v1/measures/eu-2024-1252-crma/",
+            {"materials": [{"material": "antimony"}]},
+            format="json",
+        ),
+        lambda c: c.patch(
+            "/api/v1/materials/germanium/", {"groups": ["rare-earth-elements"]}, format="json"
+        ),
+    ],
+)
+def test_cached_counts_follow_every_write(client, editor_client, demo_data, real_cache, write):
+    params = {"material": "gallium"}
+
+    def count():
+        return client.get("/api/v1/measures/", params).json()["count"]
+
+    def truth():
+        from timeline.models import Material, Measure
+
+        return Measure.objects.matching_materials([Material.objects.get(slug="gallium")]).count()
+
+    first = count()
+    assert first == truth()
+    with CaptureQueriesContext(connection) as cached:
+        assert count() == first
+    assert not any("COUNT(" in q["sql"] for q in cached.captured_queries)
+    write(editor_client)
+    assert count() == truth()

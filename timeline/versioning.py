@@ -1,0 +1,34 @@
+"""The timeline's version: bumped in the same transaction as every write, read by caches."""
+
+from django.db.models import F
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+VERSION_ROW = 1
+
+
+def current_version() -> int:
+    from .models import TimelineVersion
+
+    return (
+        TimelineVersion.objects.filter(pk=VERSION_ROW).values_list("value", flat=True).first() or 0
+    )
+
+
+def bump_version() -> None:
+    from .models import TimelineVersion
+
+    if not TimelineVersion.objects.filter(pk=VERSION_ROW).update(value=F("value") + 1):
+        TimelineVersion.objects.get_or_create(pk=VERSION_ROW, defaults={"value": 1})
+
+
+def _changed(sender, **kwargs) -> None:
+    meta = sender._meta
+    if meta.app_label == "timeline" and not meta.model_name.startswith(
+        ("historical", "timelineversion")
+    ):
+        bump_version()
+
+
+def connect_signals() -> None:
+    for signal in (post_save, post_delete, m2m_changed):
+        signal.connect(_changed, dispatch_uid=f"timeline-version-{signal}")
