@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test fuzz lint format check-migrations schema clean
+.PHONY: install run test fuzz bench lint format check-migrations schema clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ test: install
 # A long, randomised schemathesis pass over every operation (the suite runs a short, fixed one).
 fuzz: install
 	REGWATCH_FUZZ_EXAMPLES=$${REGWATCH_FUZZ_EXAMPLES:-300} REGWATCH_FUZZ_RANDOM=1 $(PY) -m pytest tests/api/test_fuzz.py -p no:cacheprovider
+
+# RegWatch against Datasette and a raw WSGI floor at 100k measures (BENCH_ARGS: see
+# `python -m bench.run --help`, e.g. BENCH_ARGS="--db postgres"). Writes bench/results.md.
+bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,361 @@
+"""RegWatch against Datasette and a raw WSGI floor, on the same SQLite file, under wrk.
+
+    python -m bench.run [--measures 100000] [--workers 1 2] [--duration 10] [--db postgres]
+
+Builds the synthetic dataset into its own file (once per size and seed), serves it with
+gunicorn (RegWatch and the raw app) and Datasette, drives each operation with wrk from a
+separate process, checks that the three return the same rows, and writes bench/results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench" / "data"
+RESULTS = ROOT / "bench" / "results.md"
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def regwatch_env(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "regwatch.settings",
+        "DJANGO_SECRET_KEY": "benchmark-only-" + "b" * 40,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "REGWATCH_THROTTLE_ANON": "",
+        "REGWATCH_THROTTLE_USER": "",
+        "DATABASE_URL": database_url,
+    }
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def build_sqlite(measures: int, seed: int) -> Path:
+    path = DATA / f"bench-{measures}-{seed}.sqlite3"
+    if path.exists():
+        return path
+    DATA.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    env = regwatch_env(f"sqlite:///{partial}")
+    manage(env, "migrate", "--noinput", "-v0")
+    started = time.monotonic()
+    manage(env, "generate_synthetic", "--measures", str(measures), "--seed", str(seed))
+    print(f"dataset built in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    with sqlite3.connect(partial) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.execute("PRAGMA journal_mode=DELETE")
+    partial.rename(path)
+    return path
+
+
+def build_postgres(measures: int, seed: int) -> str:
+    import psycopg
+
+    base = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+    name = f"regwatch_bench_{measures}_{seed}"
+    url = base.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(base, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if exists:
+            return url
+        connection.execute(f'CREATE DATABASE "{name}_partial"')
+    env = regwatch_env(url + "_partial")
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "generate_synthetic", "--measures", str(measures), "--seed", str(seed))
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(f'ALTER DATABASE "{name}_partial" RENAME TO "{name}"')
+    return url
+
+
+@contextmanager
+def serve(command: list[str], env: dict[str, str], port: int, probe: str):
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{probe}", timeout=5).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"{command[2]} did not start") from None
+                time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def gunicorn(app: str, port: int, workers: int) -> list[str]:
+    return [PYTHON, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--log-level", "warning"]  # fmt: skip
+
+
+def wrk(url: str, duration: int, connections: int) -> dict[str, float]:
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+
+    def latency(percentile: str) -> float:
+        match = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def fetch(url: str):
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def pick_parameters(sqlite_path: Path) -> dict[str, dict[str, str]]:
+    with sqlite3.connect(sqlite_path) as db:
+        (key,) = db.execute(
+            "SELECT key FROM timeline_measure WHERE key LIKE 'syn-%' ORDER BY key LIMIT 1 OFFSET 500"
+        ).fetchone()
+    return {
+        "measures_in_force": {"material": "rare-earth-elements", "day": "2025-06-01"},
+        "measure_detail": {"key": key},
+        "material_timeline": {"material": "dysprosium"},
+        "events_range": {"after": "2024-01-01", "before": "2024-12-31"},
+    }
+
+
+def regwatch_path(operation: str, p: dict[str, str]) -> str:
+    return {
+        "measures_in_force": f"/api/v1/measures/?material={p.get('material')}&in_force_on={p.get('day')}&page_size=50",
+        "measure_detail": f"/api/v1/measures/{p.get('key')}/",
+        "material_timeline": f"/api/v1/materials/{p.get('material')}/timeline/?page_size=50",
+        "events_range": f"/api/v1/events/?date_after={p.get('after')}&date_before={p.get('before')}&page_size=50",
+    }[operation]  # fmt: skip
+
+
+def keys_of(operation: str, body) -> list:
+    """The identity of the rows a response holds, in order."""
+    if isinstance(body, dict) and "results" in body:
+        body = body["results"]
+    if isinstance(body, dict):
+        body = [body]
+    if operation in ("measures_in_force", "measure_detail"):
+        return [row["key"] for row in body]
+    return [(row["date"], row["type"], row["measure"]["key"] if isinstance(row.get("measure"), dict)
+             else row["key"]) for row in body]  # fmt: skip
+
+
+def queries_per_request(database_url: str, paths: dict[str, str]) -> dict[str, int]:
+    """SQL statements per request, counted in process by Django."""
+    env = regwatch_env(database_url)
+    script = (
+        "import django,json,sys;django.setup();"
+        "from django.test import Client;from django.db import connection;"
+        "from django.test.utils import CaptureQueriesContext;c=Client(HTTP_HOST='localhost');"
+        "paths=json.loads(sys.argv[1]);out={}\n"
+        "for name,path in paths.items():\n"
+        "    c.get(path)\n"
+        "    with CaptureQueriesContext(connection) as q: c.get(path)\n"
+        "    out[name]=len(q)\n"
+        "print(json.dumps(out))"
+    )
+    result = subprocess.run(
+        [PYTHON, "-c", script, json.dumps(paths)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    with suppress(OSError, StopIteration):
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (
+        f"{os.cpu_count()} cores ({cpu}){memory}; Linux {platform.release()}; Python "
+        f"{platform.python_version()}; SQLite {sqlite3.sqlite_version}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--measures", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per run")
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite",
+                        help="postgres: also run operation 1 against RegWatch on PostgreSQL")  # fmt: skip
+    args = parser.parse_args()
+
+    sqlite_path = build_sqlite(args.measures, args.seed)
+    sqlite_url = f"sqlite:///{sqlite_path}"
+    parameters = pick_parameters(sqlite_path)
+    paths = {op: regwatch_path(op, p) for op, p in parameters.items()}
+    counted = queries_per_request(sqlite_url, paths)
+    rows: list[dict] = []
+    seen: dict[str, dict[str, list]] = {op: {} for op in parameters}
+
+    def measure(server: str, base: str, op: str, path: str, queries="") -> None:
+        seen[op][server] = keys_of(op, fetch(base + path))
+        urllib.request.urlopen(base + path).read()  # warm
+        result = wrk(base + path, args.duration, args.connections)
+        rows.append({"operation": op, "server": server, "queries": queries, **result})
+        print(f"{op:20} {server:28} {result['rps']:8.0f} req/s  p50 {result['p50']:7.2f} ms  "
+              f"p99 {result['p99']:7.2f} ms", file=sys.stderr)  # fmt: skip
+
+    for workers in args.workers:
+        port = free_port()
+        with serve(
+            gunicorn("regwatch.wsgi", port, workers),
+            regwatch_env(sqlite_url),
+            port,
+            "/api/v1/sectors/",
+        ) as base:
+            for op, path in paths.items():
+                measure(f"RegWatch (gunicorn, {workers}w)", base, op, path, counted[op])
+
+    port = free_port()
+    raw_env = {**os.environ, "BENCH_SQLITE_PATH": str(sqlite_path), "PYTHONPATH": str(ROOT)}
+    with serve(
+        gunicorn("bench.raw_app:application", port, args.workers[0]),
+        raw_env,
+        port,
+        "/events_range?after=2024-01-01&before=2024-01-02",
+    ) as base:
+        for op, p in parameters.items():
+            measure(
+                f"raw WSGI (gunicorn, {args.workers[0]}w)", base, op, f"/{op}?{urlencode(p)}", 1
+            )
+
+    metadata = DATA / "datasette-metadata.json"
+    from bench.queries import QUERIES
+
+    metadata.write_text(
+        json.dumps(
+            {
+                "databases": {
+                    sqlite_path.stem: {"queries": {n: {"sql": q} for n, q in QUERIES.items()}}
+                }
+            }
+        )
+    )
+    port = free_port()
+    command = [str(BIN / "datasette"), "serve", "-i", str(sqlite_path), "--metadata", str(metadata),
+               "--port", str(port), "--setting", "sql_time_limit_ms", "20000"]  # fmt: skip
+    with serve(command, dict(os.environ), port, "/-/versions.json") as base:
+        for op, p in parameters.items():
+            measure(
+                "Datasette",
+                base,
+                op,
+                f"/{sqlite_path.stem}/{op}.json?_shape=array&{urlencode(p)}",
+                1,
+            )
+
+    if args.db == "postgres":
+        pg_url = build_postgres(args.measures, args.seed)
+        pg_counted = queries_per_request(pg_url, paths)
+        port = free_port()
+        with serve(
+            gunicorn("regwatch.wsgi", port, args.workers[0]),
+            regwatch_env(pg_url),
+            port,
+            "/api/v1/sectors/",
+        ) as base:
+            op = "measures_in_force"
+            measure(
+                f"RegWatch on PostgreSQL ({args.workers[0]}w)", base, op, paths[op], pg_counted[op]
+            )
+
+    agree = {
+        op: len({json.dumps(v) for v in servers.values()}) == 1 for op, servers in seen.items()
+    }
+    write_results(rows, agree, args)
+    if not all(agree.values()):
+        sys.exit(f"servers returned different rows: {agree}")
+
+
+def write_results(rows: list[dict], agree: dict[str, bool], args) -> None:
+    lines = [
+        f"Dataset: {args.measures:,} synthetic measures (seed {args.seed}) plus the demo data, SQLite.",
+        f"Load: wrk, 1 thread, {args.connections} connections, {args.duration} s per run, from a separate process.",
+        f"Machine: {machine()}.",
+        "",
+        "| operation | server | req/s | p50 ms | p99 ms | SQL/request | same rows |",
+        "|---|---|---:|---:|---:|---:|:---:|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['operation']} | {row['server']} | {row['rps']:.0f} | {row['p50']:.2f} | "
+            f"{row['p99']:.2f} | {row['queries']} | {'yes' if agree[row['operation']] else 'NO'} |"
+        )
+    lines += [
+        "",
+        "| operation | ours (1 worker) / Datasette | ours (1 worker) / raw |",
+        "|---|---:|---:|",
+    ]
+    for op in agree:
+        by_server = {r["server"]: r["rps"] for r in rows if r["operation"] == op}
+        ours = next(
+            (v for k, v in by_server.items() if k.startswith("RegWatch (gunicorn, 1w")), None
+        )
+        datasette = by_server.get("Datasette")
+        raw = next((v for k, v in by_server.items() if k.startswith("raw")), None)
+        if ours and datasette and raw:
+            lines.append(f"| {op} | {ours / datasette:.2f}x | {ours / raw:.2f}x |")
+    RESULTS.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
