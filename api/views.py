@@ -14,6 +14,7 @@ from timeline.querysets import measure_ids_matching
 from . import filters, serializers
 from .conditional import ConditionalRequestsMixin
 from .exceptions import Conflict
+from .pages import EVENT_ROW_FIELDS, MEASURE_ROW_FIELDS, as_rows, event_page, measure_page
 from .querysets import event_queryset, material_queryset, measure_queryset
 
 SLUG = "[-a-zA-Z0-9_]+"
@@ -65,6 +66,11 @@ class MeasureViewSet(ConditionalRequestsMixin, AtomicWritesMixin, viewsets.Model
     def get_queryset(self):
         return measure_queryset()
 
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(as_rows(queryset, MEASURE_ROW_FIELDS))
+        return self.get_paginated_response(measure_page(page, request))
+
 
 @extend_schema_view(
     list=extend_schema(summary="List materials"),
@@ -112,6 +118,11 @@ class EventFeedView(generics.ListAPIView):
     @extend_schema(summary="Events across all measures")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(as_rows(queryset, EVENT_ROW_FIELDS))
+        return self.get_paginated_response(event_page(page, request))
 
 
 class MeasureTimelineView(EventFeedView):
