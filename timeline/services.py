@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .history import record_version
+from .history import FIELD_NAMES, record_version
 from .models import (
     Authority,
     Jurisdiction,
@@ -23,18 +23,9 @@ from .models import (
     Sector,
 )
 
-MEASURE_FIELDS = (
-    "key",
-    "title",
-    "reference",
-    "jurisdiction_id",
-    "measure_type",
-    "summary",
-    "announced_on",
-    "effective_on",
-    "ends_on",
-    "confidence",
-    "notes",
+# The measure's own columns, as save_measure compares them.
+MEASURE_FIELDS = tuple(
+    "jurisdiction_id" if name == "jurisdiction" else name for name in FIELD_NAMES
 )
 
 
@@ -127,27 +118,18 @@ def save_measure(
             changed = True
             plans.append(apply_fn)
 
-    if authorities is not None:
-        authority_ids = {authority.pk for authority in authorities}
-        plan(
-            authority_ids,
-            lambda: set(measure.authorities.values_list("pk", flat=True)),
-            lambda: measure.authorities.set(authority_ids),
-        )
-    if target_jurisdictions is not None:
-        target_ids = {jurisdiction.pk for jurisdiction in target_jurisdictions}
-        plan(
-            target_ids,
-            lambda: set(measure.target_jurisdictions.values_list("pk", flat=True)),
-            lambda: measure.target_jurisdictions.set(target_ids),
-        )
-    if sectors is not None:
-        sector_ids = {sector.pk for sector in sectors}
-        plan(
-            sector_ids,
-            lambda: set(measure.sectors.values_list("pk", flat=True)),
-            lambda: measure.sectors.set(sector_ids),
-        )
+    for name, related in (
+        ("authorities", authorities),
+        ("target_jurisdictions", target_jurisdictions),
+        ("sectors", sectors),
+    ):
+        if related is not None:
+            ids = {item.pk for item in related}
+            plan(
+                ids,
+                lambda name=name: set(getattr(measure, name).values_list("pk", flat=True)),
+                lambda name=name, ids=ids: getattr(measure, name).set(ids),
+            )
     if materials is not None:
         materials = list(materials)
         _duplicates("materials", "material", [link.material.pk for link in materials])
