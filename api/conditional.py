@@ -47,9 +47,13 @@ class ConditionalRequestsMixin:
             headers["Last-Modified"] = http_date(updated_at.timestamp())
         return headers
 
+    def representation(self, instance) -> dict:
+        """What GET shows of ``instance`` (and what its ETag is computed from)."""
+        return self.get_serializer(instance).data
+
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
-        data = self.get_serializer(instance).data
+        data = self.representation(instance)
         headers = self._validators(instance, data)
         held = request.headers.get("If-None-Match")
         if held and (held.strip() == "*" or headers["ETag"] in parse_etags(held)):
@@ -69,7 +73,7 @@ class ConditionalRequestsMixin:
         wanted = request.headers.get("If-Match")
         if not wanted or wanted.strip() == "*":
             return
-        current = etag_for(self.get_serializer(instance).data)
+        current = etag_for(self.representation(instance))
         if current not in parse_etags(wanted):
             raise PreconditionFailed(
                 f"The resource changed since that version; its current ETag is {current}. "
@@ -85,7 +89,7 @@ class ConditionalRequestsMixin:
             serializer.is_valid(raise_exception=True)
             self.perform_update(serializer)
         fresh = self.get_object()
-        data = self.get_serializer(fresh).data
+        data = self.representation(fresh)
         return Response(data, headers=self._validators(fresh, data))
 
     def destroy(self, request, *args, **kwargs):

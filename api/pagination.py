@@ -1,8 +1,10 @@
+import functools
 import hashlib
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.functional import cached_property
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
@@ -14,14 +16,19 @@ COUNT_TTL_SECONDS = 3600
 
 class VersionedCountPaginator(Paginator):
     """Counting a large filtered set costs more than reading a page of it, and clients page
-    through the same filter: counts are cached per query and timeline version."""
+    through the same filter: counts are cached per request (address and filters, not the
+    page), day (statuses move with it) and timeline version (every write moves it)."""
+
+    def __init__(self, *args, count_key: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_key = count_key
 
     @cached_property
     def count(self) -> int:
-        if not isinstance(self.object_list, QuerySet):
+        if self.count_key is None or not isinstance(self.object_list, QuerySet):
             return super().count
-        sql = str(self.object_list.query)
-        key = "count:" + hashlib.sha256(f"{current_version()}:{sql}".encode()).hexdigest()
+        identity = f"{current_version()}:{timezone.localdate()}:{self.count_key}"
+        key = "count:" + hashlib.sha256(identity.encode()).hexdigest()
         value = cache.get(key)
         if value is None:
             value = super().count
@@ -32,10 +39,22 @@ class VersionedCountPaginator(Paginator):
 class PageNumberPagination(pagination.PageNumberPagination):
     """Page-number pagination that refuses a bad ``page_size`` instead of ignoring it."""
 
-    django_paginator_class = VersionedCountPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def paginate_queryset(self, queryset, request, view=None):
+        params = sorted(
+            (name, value)
+            for name, value in request.query_params.lists()
+            if name not in (self.page_query_param, self.page_size_query_param)
+        )
+        self.count_key = f"{request.path}?{params}"
+        return super().paginate_queryset(queryset, request, view)
+
+    @property
+    def django_paginator_class(self):
+        return functools.partial(VersionedCountPaginator, count_key=self.count_key)
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status, viewsets
 from rest_framework.exceptions import NotFound
@@ -64,12 +65,21 @@ class MeasureViewSet(ConditionalRequestsMixin, AtomicWritesMixin, viewsets.Model
     lookup_value_regex = SLUG
 
     def get_queryset(self):
+        if self.action == "retrieve":  # representation() reads the rows it shows
+            return Measure.objects.only("pk", "key", "updated_at")
         return measure_queryset()
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(as_rows(queryset, MEASURE_ROW_FIELDS))
         return self.get_paginated_response(measure_page(page, request))
+
+    def representation(self, instance) -> dict:
+        rows = as_rows(
+            Measure.objects.with_status(timezone.localdate()).filter(pk=instance.pk),
+            MEASURE_ROW_FIELDS,
+        )
+        return measure_page(list(rows), self.request)[0]
 
 
 @extend_schema_view(
