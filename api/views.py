@@ -21,6 +21,14 @@ from .querysets import event_queryset, material_queryset, measure_queryset
 SLUG = "[-a-zA-Z0-9_]+"
 
 
+class ListFiltersOnlyMixin:
+    """Query filters narrow lists; a detail or a write has its object by key (and building a
+    filterset per request is not free)."""
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+
 class AtomicWritesMixin:
     """Every write is one transaction: nested parts and the row land together or not at all."""
 
@@ -58,7 +66,11 @@ class AtomicWritesMixin:
     ),
     destroy=extend_schema(summary="Delete a measure"),
 )
-class MeasureViewSet(ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet):
+class MeasureViewSet(
+    ListFiltersOnlyMixin, ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet
+):
+    """Dated measures on materials: export controls and the like, with their timeline."""
+
     serializer_class = serializers.MeasureSerializer
     filterset_class = filters.MeasureFilterSet
     lookup_field = "key"
@@ -86,7 +98,11 @@ class MeasureViewSet(ConditionalRequestsMixin, AtomicWritesMixin, viewsets.Model
     list=extend_schema(summary="List materials"),
     retrieve=extend_schema(summary="One material"),
 )
-class MaterialViewSet(ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet):
+class MaterialViewSet(
+    ListFiltersOnlyMixin, ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet
+):
+    """Materials and the groups they belong to (groups nest)."""
+
     serializer_class = serializers.MaterialSerializer
     filterset_class = filters.MaterialFilterSet
     lookup_field = "slug"
@@ -96,14 +112,22 @@ class MaterialViewSet(ConditionalRequestsMixin, AtomicWritesMixin, viewsets.Mode
         return material_queryset()
 
 
-class JurisdictionViewSet(ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet):
+class JurisdictionViewSet(
+    ListFiltersOnlyMixin, ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet
+):
+    """Countries and blocs that issue measures or are their targets."""
+
     queryset = Jurisdiction.objects.all()
     serializer_class = serializers.JurisdictionSerializer
     lookup_field = "code"
     lookup_value_regex = "[A-Za-z0-9]+"
 
 
-class AuthorityViewSet(ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet):
+class AuthorityViewSet(
+    ListFiltersOnlyMixin, ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet
+):
+    """Authorities that issue measures."""
+
     queryset = Authority.objects.select_related("jurisdiction")
     serializer_class = serializers.AuthoritySerializer
     filterset_class = filters.AuthorityFilterSet
@@ -111,7 +135,11 @@ class AuthorityViewSet(ConditionalRequestsMixin, AtomicWritesMixin, viewsets.Mod
     lookup_value_regex = SLUG
 
 
-class SectorViewSet(ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet):
+class SectorViewSet(
+    ListFiltersOnlyMixin, ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet
+):
+    """Sectors that depend on the materials."""
+
     queryset = Sector.objects.all()
     serializer_class = serializers.SectorSerializer
     lookup_field = "slug"
