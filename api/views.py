@@ -13,6 +13,7 @@ from timeline.models import Authority, Jurisdiction, Material, Measure, Sector
 from timeline.querysets import measure_ids_matching
 
 from . import filters, serializers
+from .caching import cached_list
 from .conditional import ConditionalRequestsMixin
 from .exceptions import Conflict
 from .pages import EVENT_ROW_FIELDS, MEASURE_ROW_FIELDS, as_rows, event_page, measure_page
@@ -67,7 +68,10 @@ class AtomicWritesMixin:
     destroy=extend_schema(summary="Delete a measure"),
 )
 class MeasureViewSet(
-    ListFiltersOnlyMixin, ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet
+    ListFiltersOnlyMixin,
+    ConditionalRequestsMixin,
+    AtomicWritesMixin,
+    viewsets.ModelViewSet,
 ):
     """Dated measures on materials: export controls and the like, with their timeline."""
 
@@ -82,9 +86,12 @@ class MeasureViewSet(
         return measure_queryset()
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(as_rows(queryset, MEASURE_ROW_FIELDS))
-        return self.get_paginated_response(measure_page(page, request))
+        def build():
+            queryset = self.filter_queryset(self.get_queryset())
+            page = self.paginate_queryset(as_rows(queryset, MEASURE_ROW_FIELDS))
+            return self.get_paginated_response(measure_page(page, request))
+
+        return cached_list(request, build)
 
     def representation(self, instance) -> dict:
         rows = as_rows(
@@ -158,9 +165,12 @@ class EventFeedView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(as_rows(queryset, EVENT_ROW_FIELDS))
-        return self.get_paginated_response(event_page(page, request))
+        def build():
+            queryset = self.filter_queryset(self.get_queryset())
+            page = self.paginate_queryset(as_rows(queryset, EVENT_ROW_FIELDS))
+            return self.get_paginated_response(event_page(page, request))
+
+        return cached_list(request, build)
 
 
 class MeasureTimelineView(EventFeedView):

@@ -21,3 +21,4 @@ ALLOWED_HOSTS = ["testserver", "localhost"]
 # Nothing cached between tests (their rolled-back writes would leave stale entries behind);
 # the tests of caching turn a real cache on.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+REGWATCH_READ_CACHE_SECONDS = 0

@@ -125,3 +125,51 @@ def test_cached_counts_follow_every_write(client, editor_client, demo_data, real
     assert not any("COUNT(" in q["sql"] for q in cached.captured_queries)
     write(editor_client)
     assert count() == truth()
+
+
+READS = [
+    "/api/v1/measures/?material=gallium",
+    "/api/v1/measures/cn-mofcom-2025-62/",
+    "/api/v1/measures/cn-mofcom-2025-62/timeline/",
+    "/api/v1/events/?type=suspended",
+    "/api/v1/materials/gallium/timeline/",
+]
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda c: c.patch(
+            "/api/v1/measures/cn-mofcom-2025-62/",
+            {
+                "title": "Changed",
+                "materials": [{"material": "gallium"}],
+                "events": [{"date": "2026-01-01", "type": "suspended"}],
+            },
+            format="json",
+        ),
+        lambda c: c.patch("/api/v1/materials/gallium/", {"name": "Gallium metal"}, format="json"),
+        lambda c: c.delete("/api/v1/measures/cn-mofcom-2024-46-art2/"),
+    ],
+)
+def test_cached_reads_follow_every_write(
+    client, editor_client, demo_data, settings, real_cache, write
+):
+    """With the read cache on, every read after a write answers as a fresh computation would."""
+    settings.REGWATCH_READ_CACHE_SECONDS = 300
+    for url in READS:
+        client.get(url)
+    write(editor_client)
+    cached = {url: client.get(url).content for url in READS}
+    settings.REGWATCH_READ_CACHE_SECONDS = 0
+    fresh = {url: client.get(url).content for url in READS}
+    assert cached == fresh
+
+
+def test_cached_read_runs_no_data_query(client, demo_data, settings, real_cache):
+    settings.REGWATCH_READ_CACHE_SECONDS = 300
+    url = "/api/v1/measures/?material=rare-earth-elements&in_force_on=2025-06-01"
+    first = client.get(url).content
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).content == first
+    assert len(queries) == 1  # the timeline version

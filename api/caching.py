@@ -1,0 +1,44 @@
+"""Read caching: a list page or a measure's representation is kept until the timeline
+changes (every write bumps its version, in the write's own transaction) or the day turns
+(statuses are for today)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from rest_framework.response import Response
+
+from timeline.versioning import current_version
+
+
+def read_cache_key(request, *parts: object) -> str | None:
+    if not settings.REGWATCH_READ_CACHE_SECONDS:
+        return None
+    identity = "|".join(
+        str(part)
+        for part in (
+            current_version(),
+            timezone.localdate(),
+            request.get_host(),
+            request.get_full_path(),
+            getattr(request, "accepted_media_type", ""),
+            *parts,
+        )
+    )
+    return "read:" + hashlib.sha256(identity.encode()).hexdigest()
+
+
+def cached_list(request, build) -> Response:
+    """A list page from the cache while nothing in the timeline has changed, else ``build()``."""
+    key = read_cache_key(request, "list")
+    if key is not None:
+        cached = cache.get(key)
+        if cached is not None:
+            return Response(cached)
+    response = build()
+    if key is not None and response.status_code == 200:
+        cache.set(key, response.data, settings.REGWATCH_READ_CACHE_SECONDS)
+    return response
