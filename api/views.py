@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -13,7 +15,7 @@ from timeline.models import Authority, Jurisdiction, Material, Measure, Sector
 from timeline.querysets import measure_ids_matching
 
 from . import filters, serializers
-from .caching import cached_list
+from .caching import cached_list, read_cache_key
 from .conditional import ConditionalRequestsMixin
 from .exceptions import Conflict
 from .pages import EVENT_ROW_FIELDS, MEASURE_ROW_FIELDS, as_rows, event_page, measure_page
@@ -94,11 +96,17 @@ class MeasureViewSet(
         return cached_list(request, build)
 
     def representation(self, instance) -> dict:
-        rows = as_rows(
-            Measure.objects.with_status(timezone.localdate()).filter(pk=instance.pk),
-            MEASURE_ROW_FIELDS,
-        )
-        return measure_page(list(rows), self.request)[0]
+        key = read_cache_key(self.request, "measure", instance.pk)
+        cached = cache.get(key) if key else None
+        if cached is None:
+            rows = as_rows(
+                Measure.objects.with_status(timezone.localdate()).filter(pk=instance.pk),
+                MEASURE_ROW_FIELDS,
+            )
+            cached = measure_page(list(rows), self.request)[0]
+            if key:
+                cache.set(key, cached, settings.REGWATCH_READ_CACHE_SECONDS)
+        return cached
 
 
 @extend_schema_view(

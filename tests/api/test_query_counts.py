@@ -166,10 +166,19 @@ def test_cached_reads_follow_every_write(
     assert cached == fresh
 
 
-def test_cached_read_runs_no_data_query(client, demo_data, settings, real_cache):
+@pytest.mark.parametrize(
+    ("url", "queries_on_a_hit"),
+    [
+        ("/api/v1/measures/?material=rare-earth-elements&in_force_on=2025-06-01", 1),  # version
+        ("/api/v1/events/?type=suspended", 1),
+        ("/api/v1/measures/cn-mofcom-2025-62/", 2),  # the object by key, then the version
+    ],
+)
+def test_cached_read_runs_no_data_query(
+    client, demo_data, settings, real_cache, url, queries_on_a_hit
+):
     settings.REGWATCH_READ_CACHE_SECONDS = 300
-    url = "/api/v1/measures/?material=rare-earth-elements&in_force_on=2025-06-01"
     first = client.get(url).content
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).content == first
-    assert len(queries) == 1  # the timeline version
+    assert len(queries) == queries_on_a_hit
