@@ -12,13 +12,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) .env
 
-# Local settings for development: debug on and a secret key of this checkout's own.
+# Local settings for a development checkout (debug on, a secret key of its own), so manage.py
+# works there; production sets the environment itself and does not use make.
 .env:
 	printf 'DJANGO_DEBUG=true\nDJANGO_SECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
 
-run: install .env
+run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_timeline
 	$(PY) manage.py ensure_local_admin
@@ -47,10 +48,10 @@ format: install
 	$(VENV)/bin/ruff format .
 
 check-migrations: install
-	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py makemigrations --check --dry-run
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm .pytest_cache .ruff_cache
 
 schema: install
-	DJANGO_DEBUG=1 $(PY) manage.py spectacular --validate --fail-on-warn --file schema.yml
+	$(PY) manage.py spectacular --validate --fail-on-warn --file schema.yml
