@@ -451,9 +451,11 @@ class _Loader:
         if not isinstance(entry, dict):
             raise RecordError(f"events.{index}", "expected an object")
         type_ = _text(entry, "type")
+        date = _date(entry.get("date"), f"events.{index}.date")
+        if date is None:
+            raise RecordError(f"events.{index}.date", "this field is required")
         return EventEntry(
-            date=_date(entry.get("date"), f"events.{index}.date")
-            or _missing(f"events.{index}.date"),
+            date=date,
             type=str(EVENT_TYPE_ALIASES.get(type_, type_)),
             note=_text(entry, "note"),
             source_url=_text(entry, "source_url"),
@@ -491,7 +493,3 @@ def _restore_timestamps(measure: Measure, record: dict) -> bool:
     for name, value in stamps.items():
         setattr(measure, name, value)
     return True
-
-
-def _missing(field_name: str):
-    raise RecordError(field_name, "this field is required")

@@ -10,7 +10,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .history import measure_history
@@ -284,10 +283,6 @@ class Measure(models.Model):
             ends_on=self.ends_on,
             events=[(event.date, event.type) for event in self.events.all()],
         )
-
-    @property
-    def status_today(self) -> MeasureStatus | None:
-        return self.status_on(timezone.localdate())
 
     def date_events(self) -> list[tuple[datetime.date, str]]:
         """The (date, type) entries the measure's own dates put on its timeline."""

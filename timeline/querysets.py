@@ -120,11 +120,6 @@ class MaterialQuerySet(models.QuerySet):
     def _ids_of(materials: Iterable) -> set[int]:
         return {getattr(material, "pk", material) for material in materials}
 
-    def ancestor_ids(self, materials: Iterable) -> set[int]:
-        """The materials and every group that contains them, transitively."""
-        up, _ = self._graph()
-        return self._reach(self._ids_of(materials), up)
-
     def descendant_ids(self, materials: Iterable) -> set[int]:
         """The materials and every member of them, transitively."""
         _, down = self._graph()
