@@ -39,6 +39,11 @@ def etag_for(data) -> str:
     return f'"{digest[:40]}"'
 
 
+def etag_matches(held: str, etag: str) -> bool:
+    """Whether an If-None-Match header names ``etag`` (or is ``*``)."""
+    return held.strip() == "*" or etag in parse_etags(held)
+
+
 class ConditionalRequestsMixin:
     def _validators(self, instance, data) -> dict[str, str]:
         headers = {"ETag": etag_for(data)}
@@ -56,7 +61,7 @@ class ConditionalRequestsMixin:
         data = self.representation(instance)
         headers = self._validators(instance, data)
         held = request.headers.get("If-None-Match")
-        if held and (held.strip() == "*" or headers["ETag"] in parse_etags(held)):
+        if held and etag_matches(held, headers["ETag"]):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
         return Response(data, headers=headers)
 

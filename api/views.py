@@ -15,7 +15,7 @@ from timeline.models import Authority, Jurisdiction, Material, Measure, Sector
 from timeline.querysets import measure_ids_matching
 
 from . import filters, serializers
-from .caching import cached_list, read_cache_key
+from .caching import SharedReadMixin, cached_list, read_cache_key
 from .conditional import ConditionalRequestsMixin
 from .exceptions import Conflict
 from .pages import EVENT_ROW_FIELDS, MEASURE_ROW_FIELDS, as_rows, event_page, measure_page
@@ -70,6 +70,7 @@ class AtomicWritesMixin:
     destroy=extend_schema(summary="Delete a measure"),
 )
 class MeasureViewSet(
+    SharedReadMixin,
     ListFiltersOnlyMixin,
     ConditionalRequestsMixin,
     AtomicWritesMixin,
@@ -114,7 +115,11 @@ class MeasureViewSet(
     retrieve=extend_schema(summary="One material"),
 )
 class MaterialViewSet(
-    ListFiltersOnlyMixin, ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet
+    SharedReadMixin,
+    ListFiltersOnlyMixin,
+    ConditionalRequestsMixin,
+    AtomicWritesMixin,
+    viewsets.ModelViewSet,
 ):
     """Materials and the groups they belong to (groups nest)."""
 
@@ -128,7 +133,11 @@ class MaterialViewSet(
 
 
 class JurisdictionViewSet(
-    ListFiltersOnlyMixin, ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet
+    SharedReadMixin,
+    ListFiltersOnlyMixin,
+    ConditionalRequestsMixin,
+    AtomicWritesMixin,
+    viewsets.ModelViewSet,
 ):
     """Countries and blocs that issue measures or are their targets."""
 
@@ -139,7 +148,11 @@ class JurisdictionViewSet(
 
 
 class AuthorityViewSet(
-    ListFiltersOnlyMixin, ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet
+    SharedReadMixin,
+    ListFiltersOnlyMixin,
+    ConditionalRequestsMixin,
+    AtomicWritesMixin,
+    viewsets.ModelViewSet,
 ):
     """Authorities that issue measures."""
 
@@ -151,7 +164,11 @@ class AuthorityViewSet(
 
 
 class SectorViewSet(
-    ListFiltersOnlyMixin, ConditionalRequestsMixin, AtomicWritesMixin, viewsets.ModelViewSet
+    SharedReadMixin,
+    ListFiltersOnlyMixin,
+    ConditionalRequestsMixin,
+    AtomicWritesMixin,
+    viewsets.ModelViewSet,
 ):
     """Sectors that depend on the materials."""
 
@@ -161,7 +178,7 @@ class SectorViewSet(
     lookup_value_regex = SLUG
 
 
-class EventFeedView(generics.ListAPIView):
+class EventFeedView(SharedReadMixin, generics.ListAPIView):
     """One chronological feed of events across all measures."""
 
     serializer_class = serializers.TimelineEventSerializer

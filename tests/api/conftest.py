@@ -1,7 +1,17 @@
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.cache import cache
 from knox.models import AuthToken
 from rest_framework.test import APIClient
+
+
+@pytest.fixture
+def real_cache(settings):
+    """A working cache (the test settings' default keeps nothing), emptied around the test."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from knox.models import AuthToken
 
@@ -45,13 +44,9 @@ def test_refuses_to_start_in_production_without_a_secret_key():
 
 
 @pytest.fixture
-def throttled(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()
+def throttled(settings, real_cache):
     settings.REGWATCH_THROTTLE_ANON = "3/minute"
     settings.REGWATCH_THROTTLE_USER = "5/minute"
-    yield
-    cache.clear()
 
 
 def test_anonymous_clients_are_throttled_with_retry_after(client, demo_data, throttled):

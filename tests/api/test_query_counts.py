@@ -72,16 +72,6 @@ def test_list_queries_do_not_grow_with_page_size(client, many_measures, url, par
     assert small == large <= bound
 
 
-@pytest.fixture
-def real_cache(settings):
-    from django.core.cache import cache
-
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.mark.parametrize(
     "write",
     [
@@ -164,21 +154,3 @@ def test_cached_reads_follow_every_write(
     settings.REGWATCH_READ_CACHE_SECONDS = 0
     fresh = {url: client.get(url).content for url in READS}
     assert cached == fresh
-
-
-@pytest.mark.parametrize(
-    ("url", "queries_on_a_hit"),
-    [
-        ("/api/v1/measures/?material=rare-earth-elements&in_force_on=2025-06-01", 1),  # version
-        ("/api/v1/events/?type=suspended", 1),
-        ("/api/v1/measures/cn-mofcom-2025-62/", 2),  # the object by key, then the version
-    ],
-)
-def test_cached_read_runs_no_data_query(
-    client, demo_data, settings, real_cache, url, queries_on_a_hit
-):
-    settings.REGWATCH_READ_CACHE_SECONDS = 300
-    first = client.get(url).content
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).content == first
-    assert len(queries) == queries_on_a_hit
