@@ -15,11 +15,12 @@ from timeline.models import Authority, Jurisdiction, Material, Measure, Sector
 from timeline.querysets import measure_ids_matching
 
 from . import filters, serializers
-from .caching import SharedReadMixin, cached_list, read_cache_key
+from .caching import cached_list, read_cache_key
 from .conditional import ConditionalRequestsMixin
 from .exceptions import Conflict
 from .pages import EVENT_ROW_FIELDS, MEASURE_ROW_FIELDS, as_rows, event_page, measure_page
 from .querysets import event_queryset, material_queryset, measure_queryset
+from .response_cache import SharedReadMixin
 
 SLUG = "[-a-zA-Z0-9_]+"
 

@@ -180,16 +180,21 @@ def keys_of(operation: str, body) -> list:
 
 
 def queries_per_request(database_url: str, paths: dict[str, str]) -> dict[str, int]:
-    """SQL statements per request, counted in process by Django."""
+    """SQL statements per request, counted in process through the WSGI application gunicorn
+    serves, after one request has warmed it as the load's first request does."""
     env = regwatch_env(database_url)
     script = (
-        "import django,json,sys;django.setup();"
-        "from django.test import Client;from django.db import connection;"
-        "from django.test.utils import CaptureQueriesContext;c=Client(HTTP_HOST='localhost');"
-        "paths=json.loads(sys.argv[1]);out={}\n"
-        "for name,path in paths.items():\n"
-        "    c.get(path)\n"
-        "    with CaptureQueriesContext(connection) as q: c.get(path)\n"
+        "import json,sys;from wsgiref.util import setup_testing_defaults\n"
+        "from regwatch.wsgi import application\n"
+        "from django.db import connection;from django.test.utils import CaptureQueriesContext\n"
+        "def get(path):\n"
+        "    p,_,q=path.partition('?');e={'PATH_INFO':p,'QUERY_STRING':q,'HTTP_HOST':'localhost'}\n"
+        "    setup_testing_defaults(e);r=application(e,lambda *a:None);b''.join(r)\n"
+        "    getattr(r,'close',lambda:None)()\n"
+        "out={}\n"
+        "for name,path in json.loads(sys.argv[1]).items():\n"
+        "    get(path)\n"
+        "    with CaptureQueriesContext(connection) as q: get(path)\n"
         "    out[name]=len(q)\n"
         "print(json.dumps(out))"
     )

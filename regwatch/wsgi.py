@@ -3,4 +3,8 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regwatch.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from api.response_cache import SharedResponseCache  # noqa: E402 (needs Django set up)
+
+application = SharedResponseCache(django_application)

@@ -1,5 +1,6 @@
-"""Two writers race on one measure through a real multi-process server: with If-Match,
-no update is lost."""
+"""Writers and readers through a real multi-process server: with If-Match racing writers lose
+no update, and a write is seen at once by anonymous readers on every worker, whatever their
+workers had cached."""
 
 import threading
 
@@ -63,3 +64,13 @@ def test_racing_writers_with_if_match_lose_no_update(server):
     notes = sorted(e["note"] for e in body["events"] if e["date"] == "2030-01-01")
     assert notes == sorted(f"{w}-{n}" for w in "AB" for n in range(ROUNDS))
     assert outcomes.count(200) == 2 * ROUNDS
+
+
+def test_every_worker_serves_a_write_to_the_next_anonymous_read(server):
+    base, token = server
+    url = f"{base}/api/v1/measures/{KEY}/"
+    before = {request("GET", url)[2]["title"] for _ in range(12)}  # cached on both workers
+    assert len(before) == 1
+    status, _, _ = request("PATCH", url, token=token, body={"title": "Seen everywhere"})
+    assert status == 200
+    assert {request("GET", url)[2]["title"] for _ in range(12)} == {"Seen everywhere"}

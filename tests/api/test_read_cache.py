@@ -1,17 +1,61 @@
-"""The shared read cache: anonymous reads of the timeline are answered from stored bytes until
-a write or a new day, without weakening rate limits, authentication or conditional GET."""
+"""The shared response cache in front of Django: anonymous reads of the timeline are answered
+from stored bytes until a write or a new day, without weakening rate limits, authentication or
+conditional GET. Requests go through the WSGI application as a server would call it."""
+
+import json
+from dataclasses import dataclass
+from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.datastructures import CaseInsensitiveMapping
+
+from api.response_cache import SharedResponseCache
 
 DETAIL = "/api/v1/measures/cn-mofcom-2025-62/"
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: CaseInsensitiveMapping
+    content: bytes
+
+    def json(self):
+        return json.loads(self.content)
 
 
 @pytest.fixture
 def read_cache(settings, real_cache):
     settings.REGWATCH_READ_CACHE_SECONDS = 300
+
+
+@pytest.fixture
+def wsgi(read_cache):
+    """GET through the WSGI stack. Like Django's test client, it keeps the test's database
+    connection open across requests (the test runs inside a transaction)."""
+    application = SharedResponseCache(WSGIHandler())
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+
+    def get(path: str, **headers: str) -> Answer:
+        path_info, _, query = path.partition("?")
+        environ = {"PATH_INFO": path_info, "QUERY_STRING": query, "HTTP_HOST": "testserver"}
+        environ.update({"HTTP_" + name.upper().replace("-", "_"): v for name, v in headers.items()})
+        setup_testing_defaults(environ)
+        sent = {}
+        chunks = application(environ, lambda status, headers, *_: sent.update(s=status, h=headers))
+        content = b"".join(chunks)
+        getattr(chunks, "close", lambda: None)()
+        return Answer(int(sent["s"].split()[0]), CaseInsensitiveMapping(dict(sent["h"])), content)
+
+    yield get
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.mark.parametrize(
@@ -24,16 +68,13 @@ def read_cache(settings, real_cache):
         "/api/v1/sectors/",
     ],
 )
-def test_anonymous_hit_reads_only_the_version_and_repeats_the_response(
-    client, demo_data, read_cache, url
-):
-    first = client.get(url)
+def test_anonymous_hit_reads_only_the_version_and_repeats_the_response(wsgi, demo_data, url):
+    first = wsgi(url)
+    assert first.status == 200
     with CaptureQueriesContext(connection) as queries:
-        again = client.get(url)
+        again = wsgi(url)
     assert len(queries) == 1  # the timeline's version
-    assert again.status_code == 200
-    assert again.content == first.content
-    assert again.headers == first.headers
+    assert again == first
 
 
 @pytest.mark.parametrize(
@@ -54,56 +95,62 @@ def test_signed_in_hit_skips_the_data_queries(
     assert len(queries) - len(token_lookups) == queries_on_a_hit
 
 
-def test_a_write_is_seen_by_the_next_anonymous_read(client, editor_client, demo_data, read_cache):
-    assert client.get(DETAIL).json()["title"] != "Renamed"
+def test_a_write_is_seen_by_the_next_anonymous_read(wsgi, editor_client, demo_data):
+    assert wsgi(DETAIL).json()["title"] != "Renamed"
+    wsgi(DETAIL)
     editor_client.patch(DETAIL, {"title": "Renamed"}, format="json")
-    assert client.get(DETAIL).json()["title"] == "Renamed"
+    assert wsgi(DETAIL).json()["title"] == "Renamed"
 
 
-def test_if_none_match_on_a_hit_is_304_with_the_etag(client, demo_data, read_cache):
-    etag = client.get(DETAIL)["ETag"]
-    client.get(DETAIL)
-    response = client.get(DETAIL, HTTP_IF_NONE_MATCH=etag)
-    assert response.status_code == 304
-    assert response["ETag"] == etag
-    assert client.get(DETAIL, HTTP_IF_NONE_MATCH='"other"').status_code == 200
+def test_if_none_match_on_a_hit_is_304_with_the_etag(wsgi, demo_data):
+    etag = wsgi(DETAIL).headers["ETag"]
+    with CaptureQueriesContext(connection) as queries:
+        response = wsgi(DETAIL, If_None_Match=etag)
+    assert len(queries) == 1  # a hit
+    assert (response.status, response.content) == (304, b"")
+    assert response.headers["ETag"] == etag
+    assert wsgi(DETAIL, If_None_Match='"other"').status == 200
 
 
-def test_hits_count_against_the_rate_limit(client, demo_data, read_cache, settings):
+def test_hits_count_against_the_rate_limit(wsgi, demo_data, settings):
     settings.REGWATCH_THROTTLE_ANON = "3/minute"
-    assert [client.get(DETAIL).status_code for _ in range(3)] == [200, 200, 200]
-    response = client.get(DETAIL)
-    assert response.status_code == 429
+    assert [wsgi(DETAIL).status for _ in range(3)] == [200, 200, 200]
+    response = wsgi(DETAIL)
+    assert response.status == 429
     assert response.json()["errors"][0]["code"] == "throttled"
 
 
-def test_a_bad_token_is_refused_even_when_the_answer_is_cached(client, demo_data, read_cache):
-    client.get(DETAIL)
-    client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
-    response = client.get(DETAIL)
-    assert response.status_code == 401
+def test_a_bad_token_is_refused_even_when_the_answer_is_cached(wsgi, demo_data):
+    wsgi(DETAIL)
+    response = wsgi(DETAIL, Authorization="Token not-a-token")
+    assert response.status == 401
     assert response.json()["errors"][0]["code"] == "authentication_failed"
 
 
-def test_anonymous_reads_stay_refused_when_the_api_requires_sign_in(
-    client, demo_data, read_cache, settings
-):
-    client.get(DETAIL)
+def test_anonymous_reads_stay_refused_when_the_api_requires_sign_in(wsgi, demo_data, settings):
+    wsgi(DETAIL)
     settings.REGWATCH_API_REQUIRE_AUTH = True
-    assert client.get(DETAIL).status_code in (401, 403)
+    assert wsgi(DETAIL).status in (401, 403)
 
 
-def test_each_media_type_gets_its_own_answer(client, demo_data, read_cache):
-    html = client.get(DETAIL, HTTP_ACCEPT="text/html")
-    assert html["Content-Type"].startswith("text/html")
-    response = client.get(DETAIL, HTTP_ACCEPT="application/json")
-    assert response["Content-Type"] == "application/json"
-    assert response.json()["key"] == "cn-mofcom-2025-62"
+def test_each_media_type_gets_its_own_answer(wsgi, demo_data):
+    assert wsgi(DETAIL, Accept="application/json").json()["key"] == "cn-mofcom-2025-62"
+    assert wsgi(DETAIL, Accept="text/html").headers["Content-Type"].startswith("text/html")
+    response = wsgi(DETAIL, Accept="application/json")
+    assert response.headers["Content-Type"] == "application/json"
 
 
-def test_history_is_not_shared_because_it_names_users(client, editor_client, demo_data, read_cache):
+def test_each_origin_gets_its_own_cors_answer(wsgi, demo_data, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://allowed.example"]
+    allowed = wsgi(DETAIL, Origin="https://allowed.example")
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://allowed.example"
+    other = wsgi(DETAIL, Origin="https://other.example")
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_history_is_not_shared_because_it_names_users(wsgi, editor_client, demo_data):
     editor_client.patch(DETAIL, {"title": "Renamed"}, format="json")
     url = f"{DETAIL}history/"
-    assert client.get(url).json()["results"][0]["user"] == "editor"
+    assert wsgi(url).json()["results"][0]["user"] == "editor"
     User.objects.filter(username="editor").update(username="editor-renamed")
-    assert client.get(url).json()["results"][0]["user"] == "editor-renamed"
+    assert wsgi(url).json()["results"][0]["user"] == "editor-renamed"
