@@ -92,7 +92,7 @@ class MeasureViewSet(
     def list(self, request, *args, **kwargs):
         def build():
             queryset = self.filter_queryset(self.get_queryset())
-            page = self.paginate_queryset(as_rows(queryset, MEASURE_ROW_FIELDS))
+            page = self.paginator.paginate_rows(queryset, MEASURE_ROW_FIELDS, request, self)
             return self.get_paginated_response(measure_page(page, request))
 
         return cached_list(request, build)
@@ -193,7 +193,7 @@ class EventFeedView(SharedReadMixin, generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         def build():
             queryset = self.filter_queryset(self.get_queryset())
-            page = self.paginate_queryset(as_rows(queryset, EVENT_ROW_FIELDS))
+            page = self.paginator.paginate_rows(queryset, EVENT_ROW_FIELDS, request, self)
             return self.get_paginated_response(event_page(page, request))
 
         return cached_list(request, build)
