@@ -38,7 +38,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def regwatch_env(database_url: str) -> dict[str, str]:
+# Nothing kept between requests: every request computes its answer, as a first one does.
+UNCACHED = {"DJANGO_CACHE_URL": "dummycache://"}
+
+
+def regwatch_env(database_url: str, **extra: str) -> dict[str, str]:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "regwatch.settings",
@@ -49,6 +53,7 @@ def regwatch_env(database_url: str) -> dict[str, str]:
         "REGWATCH_THROTTLE_ANON": "",
         "REGWATCH_THROTTLE_USER": "",
         "DATABASE_URL": database_url,
+        **extra,
     }
 
 
@@ -179,10 +184,10 @@ def keys_of(operation: str, body) -> list:
              else row["key"]) for row in body]  # fmt: skip
 
 
-def queries_per_request(database_url: str, paths: dict[str, str]) -> dict[str, int]:
+def queries_per_request(database_url: str, paths: dict[str, str], **extra: str) -> dict[str, int]:
     """SQL statements per request, counted in process through the WSGI application gunicorn
     serves, after one request has warmed it as the load's first request does."""
-    env = regwatch_env(database_url)
+    env = regwatch_env(database_url, **extra)
     script = (
         "import json,sys;from wsgiref.util import setup_testing_defaults\n"
         "from regwatch.wsgi import application\n"
@@ -269,6 +274,18 @@ def main() -> None:
             for op, path in paths.items():
                 measure(f"RegWatch (gunicorn, {workers}w)", base, op, path, counted[op])
 
+    uncached_counts = queries_per_request(sqlite_url, paths, **UNCACHED)
+    port = free_port()
+    with serve(
+        gunicorn("regwatch.wsgi", port, args.workers[0]),
+        regwatch_env(sqlite_url, **UNCACHED),
+        port,
+        "/api/v1/sectors/",
+    ) as base:
+        for op, path in paths.items():
+            server = f"RegWatch uncached (gunicorn, {args.workers[0]}w)"
+            measure(server, base, op, path, uncached_counts[op])
+
     port = free_port()
     raw_env = {**os.environ, "BENCH_SQLITE_PATH": str(sqlite_path), "PYTHONPATH": str(ROOT)}
     with serve(
@@ -344,20 +361,24 @@ def write_results(rows: list[dict], agree: dict[str, bool], args) -> None:
             f"| {row['operation']} | {row['server']} | {row['rps']:.0f} | {row['p50']:.2f} | "
             f"{row['p99']:.2f} | {row['queries']} | {'yes' if agree[row['operation']] else 'NO'} |"
         )
+    first = args.workers[0]
     lines += [
         "",
-        "| operation | ours (1 worker) / Datasette | ours (1 worker) / raw |",
-        "|---|---:|---:|",
+        f"| operation | ours ({first}w) / Datasette | ours ({first}w) / raw "
+        "| uncached / Datasette | uncached / raw |",
+        "|---|---:|---:|---:|---:|",
     ]
     for op in agree:
-        by_server = {r["server"]: r["rps"] for r in rows if r["operation"] == op}
-        ours = next(
-            (v for k, v in by_server.items() if k.startswith("RegWatch (gunicorn, 1w")), None
-        )
-        datasette = by_server.get("Datasette")
-        raw = next((v for k, v in by_server.items() if k.startswith("raw")), None)
-        if ours and datasette and raw:
-            lines.append(f"| {op} | {ours / datasette:.2f}x | {ours / raw:.2f}x |")
+        rps = {r["server"]: r["rps"] for r in rows if r["operation"] == op}
+        ours = rps.get(f"RegWatch (gunicorn, {first}w)")
+        uncached = rps.get(f"RegWatch uncached (gunicorn, {first}w)")
+        datasette = rps.get("Datasette")
+        raw = rps.get(f"raw WSGI (gunicorn, {first}w)")
+        if ours and uncached and datasette and raw:
+            lines.append(
+                f"| {op} | {ours / datasette:.2f}x | {ours / raw:.2f}x "
+                f"| {uncached / datasette:.2f}x | {uncached / raw:.2f}x |"
+            )
     RESULTS.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
