@@ -1,5 +1,7 @@
 """The timeline's version: bumped in the same transaction as every write, read by caches."""
 
+import functools
+
 from django.db import connection
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -7,17 +9,21 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 VERSION_ROW = 1
 
 
-def current_version() -> int:
-    """Read on every cached request, so one plain statement rather than an ORM query."""
+@functools.cache
+def _version_sql() -> str:
     from .models import TimelineVersion
 
     meta, quote = TimelineVersion._meta, connection.ops.quote_name
+    return (
+        f"SELECT {quote(meta.get_field('value').column)} FROM {quote(meta.db_table)} "
+        f"WHERE {quote(meta.pk.column)} = %s"
+    )
+
+
+def current_version() -> int:
+    """Read on every cached request, so one plain statement rather than an ORM query."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {quote(meta.get_field('value').column)} FROM {quote(meta.db_table)} "
-            f"WHERE {quote(meta.pk.column)} = %s",
-            [VERSION_ROW],
-        )
+        cursor.execute(_version_sql(), [VERSION_ROW])
         row = cursor.fetchone()
     return row[0] if row else 0
 
