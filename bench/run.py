@@ -1,6 +1,7 @@
 """RegWatch against Datasette and a raw WSGI floor, on the same SQLite file, under wrk.
 
-    python -m bench.run [--measures 100000] [--workers 1 2] [--duration 10] [--db postgres]
+    python -m bench.run [--measures 100000] [--workers 1 2] [--duration 5] [--rounds 3]
+                        [--db postgres]
 
 Builds the synthetic dataset into its own file (once per size and seed), serves it with
 gunicorn (RegWatch and the raw app) and Datasette, drives each operation with wrk from a
@@ -15,11 +16,14 @@ import os
 import platform
 import re
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import contextmanager, suppress
+from collections import defaultdict
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -28,6 +32,7 @@ DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results.md"
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
+FIGURES = ("rps", "p50", "p99")
 
 
 def free_port() -> int:
@@ -39,7 +44,7 @@ def free_port() -> int:
 
 
 # Nothing kept between requests: every request computes its answer, as a first one does.
-UNCACHED = {"DJANGO_CACHE_URL": "dummycache://"}
+UNCACHED = {"DJANGO_CACHE_URL": "dummycache://", "REGWATCH_READ_CACHE_SECONDS": "0"}
 
 
 def regwatch_env(database_url: str, **extra: str) -> dict[str, str]:
@@ -234,6 +239,74 @@ def machine() -> str:
     )
 
 
+@dataclass
+class Target:
+    """One server under test: its name in the table, base address, the address of each
+    operation it serves and its SQL statements per request."""
+
+    name: str
+    base: str
+    paths: dict[str, str]
+    queries: dict[str, int | str]
+
+
+def start_targets(stack: ExitStack, args, sqlite_path: Path, parameters) -> list[Target]:
+    sqlite_url = f"sqlite:///{sqlite_path}"
+    paths = {op: regwatch_path(op, p) for op, p in parameters.items()}
+    first = args.workers[0]
+
+    def regwatch(name: str, env: dict[str, str], workers: int, counted: dict) -> Target:
+        port = free_port()
+        command = gunicorn("regwatch.wsgi", port, workers)
+        base = stack.enter_context(serve(command, env, port, "/api/v1/sectors/"))
+        return Target(name, base, paths, counted)
+
+    targets = [
+        regwatch(f"RegWatch (gunicorn, {workers}w)", regwatch_env(sqlite_url), workers,
+                 queries_per_request(sqlite_url, paths))
+        for workers in args.workers
+    ]  # fmt: skip
+    targets.append(
+        regwatch(f"RegWatch uncached (gunicorn, {first}w)", regwatch_env(sqlite_url, **UNCACHED),
+                 first, queries_per_request(sqlite_url, paths, **UNCACHED))
+    )  # fmt: skip
+
+    port = free_port()
+    raw_env = {**os.environ, "BENCH_SQLITE_PATH": str(sqlite_path), "PYTHONPATH": str(ROOT)}
+    probe = "/events_range?after=2024-01-01&before=2024-01-02"
+    base = stack.enter_context(
+        serve(gunicorn("bench.raw_app:application", port, first), raw_env, port, probe)
+    )
+    raw_paths = {op: f"/{op}?{urlencode(p)}" for op, p in parameters.items()}
+    targets.append(
+        Target(f"raw WSGI (gunicorn, {first}w)", base, raw_paths, dict.fromkeys(paths, 1))
+    )
+
+    from bench.queries import QUERIES
+
+    metadata = DATA / "datasette-metadata.json"
+    queries = {n: {"sql": q} for n, q in QUERIES.items()}
+    metadata.write_text(json.dumps({"databases": {sqlite_path.stem: {"queries": queries}}}))
+    port = free_port()
+    command = [str(BIN / "datasette"), "serve", "-i", str(sqlite_path), "--metadata", str(metadata),
+               "--port", str(port), "--setting", "sql_time_limit_ms", "20000"]  # fmt: skip
+    base = stack.enter_context(serve(command, dict(os.environ), port, "/-/versions.json"))
+    datasette_paths = {
+        op: f"/{sqlite_path.stem}/{op}.json?_shape=array&{urlencode(p)}"
+        for op, p in parameters.items()
+    }
+    targets.append(Target("Datasette", base, datasette_paths, dict.fromkeys(paths, 1)))
+
+    if args.db == "postgres":
+        pg_url = build_postgres(args.measures, args.seed)
+        op = "measures_in_force"
+        pg = regwatch(f"RegWatch on PostgreSQL ({first}w)", regwatch_env(pg_url), first,
+                      queries_per_request(pg_url, {op: paths[op]}))  # fmt: skip
+        pg.paths = {op: paths[op]}
+        targets.append(pg)
+    return targets
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -241,103 +314,44 @@ def main() -> None:
     parser.add_argument("--measures", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load per run")
+    parser.add_argument("--duration", type=int, default=5, help="seconds of load per run")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="runs of every operation on every server, interleaved; the table "
+                             "shows each figure's median")  # fmt: skip
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite",
                         help="postgres: also run operation 1 against RegWatch on PostgreSQL")  # fmt: skip
     args = parser.parse_args()
 
     sqlite_path = build_sqlite(args.measures, args.seed)
-    sqlite_url = f"sqlite:///{sqlite_path}"
     parameters = pick_parameters(sqlite_path)
-    paths = {op: regwatch_path(op, p) for op, p in parameters.items()}
-    counted = queries_per_request(sqlite_url, paths)
-    rows: list[dict] = []
     seen: dict[str, dict[str, list]] = {op: {} for op in parameters}
-
-    def measure(server: str, base: str, op: str, path: str, queries="") -> None:
-        seen[op][server] = keys_of(op, fetch(base + path))
-        urllib.request.urlopen(base + path).read()  # warm
-        result = wrk(base + path, args.duration, args.connections)
-        rows.append({"operation": op, "server": server, "queries": queries, **result})
-        print(f"{op:20} {server:28} {result['rps']:8.0f} req/s  p50 {result['p50']:7.2f} ms  "
-              f"p99 {result['p99']:7.2f} ms", file=sys.stderr)  # fmt: skip
-
-    for workers in args.workers:
-        port = free_port()
-        with serve(
-            gunicorn("regwatch.wsgi", port, workers),
-            regwatch_env(sqlite_url),
-            port,
-            "/api/v1/sectors/",
-        ) as base:
-            for op, path in paths.items():
-                measure(f"RegWatch (gunicorn, {workers}w)", base, op, path, counted[op])
-
-    uncached_counts = queries_per_request(sqlite_url, paths, **UNCACHED)
-    port = free_port()
-    with serve(
-        gunicorn("regwatch.wsgi", port, args.workers[0]),
-        regwatch_env(sqlite_url, **UNCACHED),
-        port,
-        "/api/v1/sectors/",
-    ) as base:
-        for op, path in paths.items():
-            server = f"RegWatch uncached (gunicorn, {args.workers[0]}w)"
-            measure(server, base, op, path, uncached_counts[op])
-
-    port = free_port()
-    raw_env = {**os.environ, "BENCH_SQLITE_PATH": str(sqlite_path), "PYTHONPATH": str(ROOT)}
-    with serve(
-        gunicorn("bench.raw_app:application", port, args.workers[0]),
-        raw_env,
-        port,
-        "/events_range?after=2024-01-01&before=2024-01-02",
-    ) as base:
-        for op, p in parameters.items():
-            measure(
-                f"raw WSGI (gunicorn, {args.workers[0]}w)", base, op, f"/{op}?{urlencode(p)}", 1
-            )
-
-    metadata = DATA / "datasette-metadata.json"
-    from bench.queries import QUERIES
-
-    metadata.write_text(
-        json.dumps(
-            {
-                "databases": {
-                    sqlite_path.stem: {"queries": {n: {"sql": q} for n, q in QUERIES.items()}}
-                }
-            }
-        )
-    )
-    port = free_port()
-    command = [str(BIN / "datasette"), "serve", "-i", str(sqlite_path), "--metadata", str(metadata),
-               "--port", str(port), "--setting", "sql_time_limit_ms", "20000"]  # fmt: skip
-    with serve(command, dict(os.environ), port, "/-/versions.json") as base:
-        for op, p in parameters.items():
-            measure(
-                "Datasette",
-                base,
-                op,
-                f"/{sqlite_path.stem}/{op}.json?_shape=array&{urlencode(p)}",
-                1,
-            )
-
-    if args.db == "postgres":
-        pg_url = build_postgres(args.measures, args.seed)
-        pg_counted = queries_per_request(pg_url, paths)
-        port = free_port()
-        with serve(
-            gunicorn("regwatch.wsgi", port, args.workers[0]),
-            regwatch_env(pg_url),
-            port,
-            "/api/v1/sectors/",
-        ) as base:
-            op = "measures_in_force"
-            measure(
-                f"RegWatch on PostgreSQL ({args.workers[0]}w)", base, op, paths[op], pg_counted[op]
-            )
+    runs: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    with ExitStack() as stack:
+        targets = start_targets(stack, args, sqlite_path, parameters)
+        for target in targets:
+            for op, path in target.paths.items():
+                seen[op][target.name] = keys_of(op, fetch(target.base + path))  # and warms
+        for round_number in range(1, args.rounds + 1):
+            for op in parameters:
+                for target in (t for t in targets if op in t.paths):
+                    result = wrk(target.base + target.paths[op], args.duration, args.connections)
+                    if result["errors"]:
+                        sys.exit(f"{target.name} answered {op} with {result['errors']} errors")
+                    runs[op, target.name].append(result)
+                    print(f"round {round_number}  {op:18} {target.name:36} {result['rps']:8.0f} "
+                          f"req/s  p50 {result['p50']:7.2f} ms  p99 {result['p99']:7.2f} ms",
+                          file=sys.stderr)  # fmt: skip
+    rows = [
+        {
+            "operation": op,
+            "server": target.name,
+            "queries": target.queries[op],
+            **{f: statistics.median(r[f] for r in runs[op, target.name]) for f in FIGURES},
+        }
+        for target in targets
+        for op in target.paths
+    ]
 
     agree = {
         op: len({json.dumps(v) for v in servers.values()}) == 1 for op, servers in seen.items()
@@ -350,7 +364,9 @@ def main() -> None:
 def write_results(rows: list[dict], agree: dict[str, bool], args) -> None:
     lines = [
         f"Dataset: {args.measures:,} synthetic measures (seed {args.seed}) plus the demo data, SQLite.",
-        f"Load: wrk, 1 thread, {args.connections} connections, {args.duration} s per run, from a separate process.",
+        f"Load: wrk, 1 thread, {args.connections} connections, {args.duration} s per run, from a separate process; "
+        f"{args.rounds} rounds with servers and operations interleaved, so drift in the machine's speed "
+        "falls on all of them alike; each figure is the median of its rounds.",
         f"Machine: {machine()}.",
         "",
         "| operation | server | req/s | p50 ms | p99 ms | SQL/request | same rows |",
