@@ -3,11 +3,13 @@ from stored bytes until a write or a new day, without weakening rate limits, aut
 conditional GET. Requests go through the WSGI application as a server would call it."""
 
 import json
+import os
 from dataclasses import dataclass
 from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection
@@ -34,13 +36,9 @@ def read_cache(settings, real_cache):
     settings.REGWATCH_READ_CACHE_SECONDS = 300
 
 
-@pytest.fixture
-def wsgi(read_cache):
-    """GET through the WSGI stack. Like Django's test client, it keeps the test's database
-    connection open across requests (the test runs inside a transaction)."""
+def wsgi_client():
+    """GET through the WSGI stack, as a server (one worker) would call it."""
     application = SharedResponseCache(WSGIHandler())
-    for signal in (request_started, request_finished):
-        signal.disconnect(close_old_connections)
 
     def get(path: str, **headers: str) -> Answer:
         path_info, _, query = path.partition("?")
@@ -53,9 +51,23 @@ def wsgi(read_cache):
         getattr(chunks, "close", lambda: None)()
         return Answer(int(sent["s"].split()[0]), CaseInsensitiveMapping(dict(sent["h"])), content)
 
-    yield get
+    return get
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Like Django's test client, keep the test's database connection open across requests
+    (the test runs inside a transaction)."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
     for signal in (request_started, request_finished):
         signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def wsgi(read_cache):
+    return wsgi_client()
 
 
 @pytest.mark.parametrize(
@@ -154,3 +166,38 @@ def test_history_is_not_shared_because_it_names_users(wsgi, editor_client, demo_
     assert wsgi(url).json()["results"][0]["user"] == "editor"
     User.objects.filter(username="editor").update(username="editor-renamed")
     assert wsgi(url).json()["results"][0]["user"] == "editor-renamed"
+
+
+@pytest.fixture
+def redis_cache(settings, read_cache):
+    """The shared cache production runs with several workers. CI sets REGWATCH_TEST_REDIS_URL;
+    without it (a machine with no Redis) these tests are skipped."""
+    url = os.environ.get("REGWATCH_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("REGWATCH_TEST_REDIS_URL is not set")
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_workers_share_answers_and_invalidation_through_redis(
+    redis_cache, editor_client, demo_data
+):
+    first_worker, second_worker = wsgi_client(), wsgi_client()
+    answer = first_worker(DETAIL)
+    with CaptureQueriesContext(connection) as queries:
+        assert second_worker(DETAIL) == answer
+    assert len(queries) == 1  # the other worker's answer, found in Redis
+    editor_client.patch(DETAIL, {"title": "Renamed"}, format="json")
+    assert first_worker(DETAIL).json()["title"] == "Renamed"
+    assert second_worker(DETAIL).json()["title"] == "Renamed"
+
+
+def test_rate_limits_count_across_workers_through_redis(redis_cache, demo_data, settings):
+    settings.REGWATCH_THROTTLE_ANON = "3/minute"
+    workers = [wsgi_client(), wsgi_client()]
+    statuses = [workers[n % 2](DETAIL).status for n in range(4)]
+    assert statuses == [200, 200, 200, 429]
