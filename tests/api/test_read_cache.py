@@ -89,6 +89,54 @@ def test_anonymous_hit_reads_only_the_version_and_repeats_the_response(wsgi, dem
     assert again == first
 
 
+READS = [
+    "/api/v1/measures/?material=gallium",
+    DETAIL,
+    f"{DETAIL}timeline/",
+    "/api/v1/events/?type=suspended",
+    "/api/v1/materials/gallium/timeline/",
+    "/api/v1/materials/gallium/",
+]
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda c: c.patch(
+            DETAIL,
+            {
+                "title": "Changed",
+                "materials": [{"material": "gallium"}],
+                "events": [{"date": "2026-01-01", "type": "suspended"}],
+            },
+            format="json",
+        ),
+        lambda c: c.patch("/api/v1/materials/gallium/", {"name": "Gallium metal"}, format="json"),
+        lambda c: c.patch(
+            "/api/v1/materials/germanium/", {"groups": ["rare-earth-elements"]}, format="json"
+        ),
+        lambda c: c.delete("/api/v1/measures/cn-mofcom-2024-46-art2/"),
+    ],
+)
+@pytest.mark.parametrize("reader", ["anonymous, shared answers", "signed in, cached data"])
+def test_every_cached_read_follows_every_write(
+    wsgi, editor_client, demo_data, settings, write, reader
+):
+    """After a write, every read answers as a fresh computation would."""
+
+    def read(url: str) -> bytes:
+        return (
+            wsgi(url).content if reader.startswith("anonymous") else editor_client.get(url).content
+        )
+
+    for url in READS:
+        read(url)
+    write(editor_client)
+    cached = {url: read(url) for url in READS}
+    settings.REGWATCH_READ_CACHE_SECONDS = 0
+    assert cached == {url: read(url) for url in READS}
+
+
 @pytest.mark.parametrize(
     ("url", "queries_on_a_hit"),
     [
