@@ -37,7 +37,9 @@ def read_cache(settings, real_cache):
 
 
 def wsgi_client():
-    """GET through the WSGI stack, as a server (one worker) would call it."""
+    """GET through the WSGI stack, as a server (one worker) would call it. Like Django's test
+    client, it keeps the test's database connection open across the request (the test runs
+    inside a transaction)."""
     application = SharedResponseCache(WSGIHandler())
 
     def get(path: str, **headers: str) -> Answer:
@@ -46,23 +48,20 @@ def wsgi_client():
         environ.update({"HTTP_" + name.upper().replace("-", "_"): v for name, v in headers.items()})
         setup_testing_defaults(environ)
         sent = {}
-        chunks = application(environ, lambda status, headers, *_: sent.update(s=status, h=headers))
-        content = b"".join(chunks)
-        getattr(chunks, "close", lambda: None)()
+        for signal in (request_started, request_finished):
+            signal.disconnect(close_old_connections)
+        try:
+            chunks = application(
+                environ, lambda status, headers, *_: sent.update(s=status, h=headers)
+            )
+            content = b"".join(chunks)
+            getattr(chunks, "close", lambda: None)()
+        finally:
+            for signal in (request_started, request_finished):
+                signal.connect(close_old_connections)
         return Answer(int(sent["s"].split()[0]), CaseInsensitiveMapping(dict(sent["h"])), content)
 
     return get
-
-
-@pytest.fixture(autouse=True)
-def keep_the_test_connection():
-    """Like Django's test client, keep the test's database connection open across requests
-    (the test runs inside a transaction)."""
-    for signal in (request_started, request_finished):
-        signal.disconnect(close_old_connections)
-    yield
-    for signal in (request_started, request_finished):
-        signal.connect(close_old_connections)
 
 
 @pytest.fixture
