@@ -14,15 +14,16 @@ from rest_framework.response import Response
 from timeline.versioning import current_version
 
 
-def timeline_cache_key(*parts: object) -> str | None:
-    """A cache key for something computed from the timeline today, or None with caching off."""
-    if not settings.REGWATCH_READ_CACHE_SECONDS:
-        return None
+def timeline_cache_key(*parts: object) -> str:
+    """A cache key for something computed from the timeline as it is today."""
     identity = "|".join(str(part) for part in (current_version(), timezone.localdate(), *parts))
     return "read:" + hashlib.sha256(identity.encode()).hexdigest()
 
 
 def read_cache_key(request, *parts: object) -> str | None:
+    """The key of a read cached for ``REGWATCH_READ_CACHE_SECONDS``; None with that off."""
+    if not settings.REGWATCH_READ_CACHE_SECONDS:
+        return None
     return timeline_cache_key(
         request.get_host(),
         request.get_full_path(),

@@ -1,16 +1,13 @@
 import functools
-import hashlib
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.functional import cached_property
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
-from timeline.versioning import current_version
-
+from .caching import timeline_cache_key
 from .pages import as_rows
 
 COUNT_TTL_SECONDS = 3600
@@ -36,8 +33,7 @@ class VersionedCountPaginator(Paginator):
     def count(self) -> int:
         if self.count_key is None or not isinstance(self.object_list, QuerySet):
             return super().count
-        identity = f"{current_version()}:{timezone.localdate()}:{self.count_key}"
-        key = "count:" + hashlib.sha256(identity.encode()).hexdigest()
+        key = timeline_cache_key("count", self.count_key)
         value = cache.get(key)
         if value is None:
             counted = self.object_list if self.count_queryset is None else self.count_queryset

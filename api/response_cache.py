@@ -48,7 +48,8 @@ class SharedReadMixin:
 def response_cache_key(environ: dict) -> str | None:
     """The key of an anonymous, bodiless API GET; None for anything else."""
     if (
-        environ.get("REQUEST_METHOD") != "GET"
+        not settings.REGWATCH_READ_CACHE_SECONDS
+        or environ.get("REQUEST_METHOD") != "GET"
         or not environ.get("PATH_INFO", "").startswith("/api/")
         or "HTTP_AUTHORIZATION" in environ
         or environ.get("CONTENT_LENGTH") not in (None, "", "0")
