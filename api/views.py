@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -56,6 +58,31 @@ class AtomicWritesMixin:
             ) from error
 
 
+class TimelineViewSet(
+    SharedReadMixin,
+    ListFiltersOnlyMixin,
+    ConditionalRequestsMixin,
+    AtomicWritesMixin,
+    viewsets.ModelViewSet,
+):
+    """A resource of the timeline: shared cached reads, ETags, atomic writes."""
+
+
+class RowPagesMixin:
+    """List pages read as plain rows (``api/pages.py``) and kept in the read cache."""
+
+    row_fields: tuple[str, ...]
+    build_page: Callable[[list[dict], object], list[dict]]
+
+    def list(self, request, *args, **kwargs):
+        def build():
+            queryset = self.filter_queryset(self.get_queryset())
+            rows = self.paginator.paginate_rows(queryset, self.row_fields, request, self)
+            return self.get_paginated_response(self.build_page(rows, request))
+
+        return cached_list(request, build)
+
+
 @extend_schema_view(
     list=extend_schema(summary="List measures", description="Measures, filtered and ordered."),
     retrieve=extend_schema(summary="One measure"),
@@ -70,17 +97,13 @@ class AtomicWritesMixin:
     ),
     destroy=extend_schema(summary="Delete a measure"),
 )
-class MeasureViewSet(
-    SharedReadMixin,
-    ListFiltersOnlyMixin,
-    ConditionalRequestsMixin,
-    AtomicWritesMixin,
-    viewsets.ModelViewSet,
-):
+class MeasureViewSet(RowPagesMixin, TimelineViewSet):
     """Dated measures on materials: export controls and the like, with their timeline."""
 
     serializer_class = serializers.MeasureSerializer
     filterset_class = filters.MeasureFilterSet
+    row_fields = MEASURE_ROW_FIELDS
+    build_page = staticmethod(measure_page)
     lookup_field = "key"
     lookup_value_regex = SLUG
 
@@ -88,14 +111,6 @@ class MeasureViewSet(
         if self.action == "retrieve":  # representation() reads the rows it shows
             return Measure.objects.only("pk", "key", "updated_at")
         return measure_queryset()
-
-    def list(self, request, *args, **kwargs):
-        def build():
-            queryset = self.filter_queryset(self.get_queryset())
-            page = self.paginator.paginate_rows(queryset, MEASURE_ROW_FIELDS, request, self)
-            return self.get_paginated_response(measure_page(page, request))
-
-        return cached_list(request, build)
 
     def representation(self, instance) -> dict:
         key = read_cache_key(self.request, "measure", instance.pk)
@@ -115,13 +130,7 @@ class MeasureViewSet(
     list=extend_schema(summary="List materials"),
     retrieve=extend_schema(summary="One material"),
 )
-class MaterialViewSet(
-    SharedReadMixin,
-    ListFiltersOnlyMixin,
-    ConditionalRequestsMixin,
-    AtomicWritesMixin,
-    viewsets.ModelViewSet,
-):
+class MaterialViewSet(TimelineViewSet):
     """Materials and the groups they belong to (groups nest)."""
 
     serializer_class = serializers.MaterialSerializer
@@ -133,13 +142,7 @@ class MaterialViewSet(
         return material_queryset()
 
 
-class JurisdictionViewSet(
-    SharedReadMixin,
-    ListFiltersOnlyMixin,
-    ConditionalRequestsMixin,
-    AtomicWritesMixin,
-    viewsets.ModelViewSet,
-):
+class JurisdictionViewSet(TimelineViewSet):
     """Countries and blocs that issue measures or are their targets."""
 
     queryset = Jurisdiction.objects.all()
@@ -148,13 +151,7 @@ class JurisdictionViewSet(
     lookup_value_regex = "[A-Za-z0-9]+"
 
 
-class AuthorityViewSet(
-    SharedReadMixin,
-    ListFiltersOnlyMixin,
-    ConditionalRequestsMixin,
-    AtomicWritesMixin,
-    viewsets.ModelViewSet,
-):
+class AuthorityViewSet(TimelineViewSet):
     """Authorities that issue measures."""
 
     queryset = Authority.objects.select_related("jurisdiction")
@@ -164,13 +161,7 @@ class AuthorityViewSet(
     lookup_value_regex = SLUG
 
 
-class SectorViewSet(
-    SharedReadMixin,
-    ListFiltersOnlyMixin,
-    ConditionalRequestsMixin,
-    AtomicWritesMixin,
-    viewsets.ModelViewSet,
-):
+class SectorViewSet(TimelineViewSet):
     """Sectors that depend on the materials."""
 
     queryset = Sector.objects.all()
@@ -179,24 +170,18 @@ class SectorViewSet(
     lookup_value_regex = SLUG
 
 
-class EventFeedView(SharedReadMixin, generics.ListAPIView):
+class EventFeedView(SharedReadMixin, RowPagesMixin, generics.ListAPIView):
     """One chronological feed of events across all measures."""
 
     serializer_class = serializers.TimelineEventSerializer
     filterset_class = filters.EventFilterSet
+    row_fields = EVENT_ROW_FIELDS
+    build_page = staticmethod(event_page)
     queryset = event_queryset()
 
     @extend_schema(summary="Events across all measures")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
-
-    def list(self, request, *args, **kwargs):
-        def build():
-            queryset = self.filter_queryset(self.get_queryset())
-            page = self.paginator.paginate_rows(queryset, EVENT_ROW_FIELDS, request, self)
-            return self.get_paginated_response(event_page(page, request))
-
-        return cached_list(request, build)
 
 
 class MeasureTimelineView(EventFeedView):
