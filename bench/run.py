@@ -22,10 +22,12 @@ import sys
 import time
 import urllib.request
 from collections import defaultdict
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
+
+from tests.live_server import free_port, gunicorn_command, manage, server_env, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
@@ -35,35 +37,8 @@ BIN = Path(PYTHON).parent
 FIGURES = ("rps", "p50", "p99")
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # Nothing kept between requests: every request computes its answer, as a first one does.
 UNCACHED = {"DJANGO_CACHE_URL": "dummycache://", "REGWATCH_READ_CACHE_SECONDS": "0"}
-
-
-def regwatch_env(database_url: str, **extra: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "regwatch.settings",
-        "DJANGO_SECRET_KEY": "benchmark-only-" + "b" * 40,
-        "DJANGO_DEBUG": "false",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "REGWATCH_THROTTLE_ANON": "",
-        "REGWATCH_THROTTLE_USER": "",
-        "DATABASE_URL": database_url,
-        **extra,
-    }
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
 def build_sqlite(measures: int, seed: int) -> Path:
@@ -73,7 +48,7 @@ def build_sqlite(measures: int, seed: int) -> Path:
     DATA.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
     partial.unlink(missing_ok=True)
-    env = regwatch_env(f"sqlite:///{partial}")
+    env = server_env(f"sqlite:///{partial}")
     manage(env, "migrate", "--noinput", "-v0")
     started = time.monotonic()
     manage(env, "generate_synthetic", "--measures", str(measures), "--seed", str(seed))
@@ -98,36 +73,12 @@ def build_postgres(measures: int, seed: int) -> str:
         if exists:
             return url
         connection.execute(f'CREATE DATABASE "{name}_partial"')
-    env = regwatch_env(url + "_partial")
+    env = server_env(url + "_partial")
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "generate_synthetic", "--measures", str(measures), "--seed", str(seed))
     with psycopg.connect(base, autocommit=True) as connection:
         connection.execute(f'ALTER DATABASE "{name}_partial" RENAME TO "{name}"')
     return url
-
-
-@contextmanager
-def serve(command: list[str], env: dict[str, str], port: int, probe: str):
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}{probe}", timeout=5).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"{command[2]} did not start") from None
-                time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-def gunicorn(app: str, port: int, workers: int) -> list[str]:
-    return [PYTHON, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--log-level", "warning"]  # fmt: skip
 
 
 def wrk(url: str, duration: int, connections: int) -> dict[str, float]:
@@ -192,7 +143,7 @@ def keys_of(operation: str, body) -> list:
 def queries_per_request(database_url: str, paths: dict[str, str], **extra: str) -> dict[str, int]:
     """SQL statements per request, counted in process through the WSGI application gunicorn
     serves, after one request has warmed it as the load's first request does."""
-    env = regwatch_env(database_url, **extra)
+    env = server_env(database_url, **extra)
     script = (
         "import json,sys;from wsgiref.util import setup_testing_defaults\n"
         "from regwatch.wsgi import application\n"
@@ -257,17 +208,17 @@ def start_targets(stack: ExitStack, args, sqlite_path: Path, parameters) -> list
 
     def regwatch(name: str, env: dict[str, str], workers: int, counted: dict) -> Target:
         port = free_port()
-        command = gunicorn("regwatch.wsgi", port, workers)
-        base = stack.enter_context(serve(command, env, port, "/api/v1/sectors/"))
+        command = gunicorn_command("regwatch.wsgi", port, workers=workers)
+        base = stack.enter_context(serving(command, env, port, "/api/v1/sectors/"))
         return Target(name, base, paths, counted)
 
     targets = [
-        regwatch(f"RegWatch (gunicorn, {workers}w)", regwatch_env(sqlite_url), workers,
+        regwatch(f"RegWatch (gunicorn, {workers}w)", server_env(sqlite_url), workers,
                  queries_per_request(sqlite_url, paths))
         for workers in args.workers
     ]  # fmt: skip
     targets.append(
-        regwatch(f"RegWatch uncached (gunicorn, {first}w)", regwatch_env(sqlite_url, **UNCACHED),
+        regwatch(f"RegWatch uncached (gunicorn, {first}w)", server_env(sqlite_url, **UNCACHED),
                  first, queries_per_request(sqlite_url, paths, **UNCACHED))
     )  # fmt: skip
 
@@ -275,7 +226,9 @@ def start_targets(stack: ExitStack, args, sqlite_path: Path, parameters) -> list
     raw_env = {**os.environ, "BENCH_SQLITE_PATH": str(sqlite_path), "PYTHONPATH": str(ROOT)}
     probe = "/events_range?after=2024-01-01&before=2024-01-02"
     base = stack.enter_context(
-        serve(gunicorn("bench.raw_app:application", port, first), raw_env, port, probe)
+        serving(
+            gunicorn_command("bench.raw_app:application", port, workers=first), raw_env, port, probe
+        )
     )
     raw_paths = {op: f"/{op}?{urlencode(p)}" for op, p in parameters.items()}
     targets.append(
@@ -290,7 +243,7 @@ def start_targets(stack: ExitStack, args, sqlite_path: Path, parameters) -> list
     port = free_port()
     command = [str(BIN / "datasette"), "serve", "-i", str(sqlite_path), "--metadata", str(metadata),
                "--port", str(port), "--setting", "sql_time_limit_ms", "20000"]  # fmt: skip
-    base = stack.enter_context(serve(command, dict(os.environ), port, "/-/versions.json"))
+    base = stack.enter_context(serving(command, dict(os.environ), port, "/-/versions.json"))
     datasette_paths = {
         op: f"/{sqlite_path.stem}/{op}.json?_shape=array&{urlencode(p)}"
         for op, p in parameters.items()
@@ -300,7 +253,7 @@ def start_targets(stack: ExitStack, args, sqlite_path: Path, parameters) -> list
     if args.db == "postgres":
         pg_url = build_postgres(args.measures, args.seed)
         op = "measures_in_force"
-        pg = regwatch(f"RegWatch on PostgreSQL ({first}w)", regwatch_env(pg_url), first,
+        pg = regwatch(f"RegWatch on PostgreSQL ({first}w)", server_env(pg_url), first,
                       queries_per_request(pg_url, {op: paths[op]}))  # fmt: skip
         pg.paths = {op: paths[op]}
         targets.append(pg)

@@ -37,17 +37,20 @@ def fresh_database_url(tmp_dir: Path, name: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
-def server_env(database_url: str) -> dict[str, str]:
+def server_env(database_url: str, **extra: str) -> dict[str, str]:
+    """Production settings with rate limits off, on ``database_url``; ``extra`` adds or
+    overrides variables."""
     return {
         "PATH": os.environ.get("PATH", ""),
         "DJANGO_SETTINGS_MODULE": "regwatch.settings",
-        "DJANGO_SECRET_KEY": "live-server-tests-only-" + "k" * 40,
+        "DJANGO_SECRET_KEY": "live-server-only-" + "k" * 40,
         "DJANGO_DEBUG": "false",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "REGWATCH_THROTTLE_ANON": "",
         "REGWATCH_THROTTLE_USER": "",
         "DATABASE_URL": database_url,
+        **extra,
     }
 
 
@@ -63,29 +66,38 @@ def manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
+def gunicorn_command(app: str, port: int, *, workers: int, threads: int = 1) -> list[str]:
+    return [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers), "--threads", str(threads), "--log-level", "warning"]  # fmt: skip
+
+
 @contextmanager
-def running_server(env: dict[str, str], *, workers: int = 2, threads: int = 4) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "regwatch.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+def serving(command: list[str], env: dict[str, str], port: int, probe: str) -> Iterator[str]:
+    """Runs ``command`` until the block ends; yields its base address once ``probe`` answers."""
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(base + "/api/v1/sectors/", timeout=2).read()
+                urllib.request.urlopen(base + probe, timeout=5).read()
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the server did not start") from None
+                    raise RuntimeError(f"{command[:3]} did not start") from None
                 time.sleep(0.2)
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        process.wait(timeout=20)
+
+
+@contextmanager
+def running_server(env: dict[str, str], *, workers: int = 2, threads: int = 4) -> Iterator[str]:
+    port = free_port()
+    command = gunicorn_command("regwatch.wsgi", port, workers=workers, threads=threads)
+    with serving(command, env, port, "/api/v1/sectors/") as base:
+        yield base
 
 
 def request(method: str, url: str, *, token: str | None = None, body=None, headers=None):
