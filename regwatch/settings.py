@@ -166,8 +166,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # ---------------------------------------------------------------- API
 REGWATCH_API_REQUIRE_AUTH = env.bool("REGWATCH_API_REQUIRE_AUTH", default=False)
-# Seconds a list page or a measure may be served from the cache; every write invalidates it
-# at once (0 turns the read cache off).
+# Seconds an API answer (and, inside Django, a list page or a measure) may be served from the
+# cache; every write and the turn of the day invalidate it at once (0 turns read caching off).
 REGWATCH_READ_CACHE_SECONDS = env.int("REGWATCH_READ_CACHE_SECONDS", default=300)
 # Requests per client, as "N/second|minute|hour|day"; empty turns a limit off.
 REGWATCH_THROTTLE_ANON = env.str("REGWATCH_THROTTLE_ANON", default="120/minute") or None
