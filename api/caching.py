@@ -5,13 +5,16 @@ are for today)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
-from rest_framework.response import Response
 
 from timeline.versioning import current_version
+
+T = TypeVar("T")
 
 
 def timeline_cache_key(*parts: object) -> str:
@@ -32,14 +35,9 @@ def read_cache_key(request, *parts: object) -> str | None:
     )
 
 
-def cached_list(request, build) -> Response:
-    """A list page from the cache while nothing in the timeline has changed, else ``build()``."""
-    key = read_cache_key(request, "list")
-    if key is not None:
-        cached = cache.get(key)
-        if cached is not None:
-            return Response(cached)
-    response = build()
-    if key is not None and response.status_code == 200:
-        cache.set(key, response.data, settings.REGWATCH_READ_CACHE_SECONDS)
-    return response
+def cached_read(request, parts: tuple, compute: Callable[[], T]) -> T:
+    """``compute()``, kept while nothing in the timeline has changed (and read caching is on)."""
+    key = read_cache_key(request, *parts)
+    if key is None:
+        return compute()
+    return cache.get_or_set(key, compute, settings.REGWATCH_READ_CACHE_SECONDS)

@@ -1,7 +1,5 @@
 from collections.abc import Callable
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -17,7 +15,7 @@ from timeline.models import Authority, Jurisdiction, Material, Measure, Sector
 from timeline.querysets import measure_ids_matching
 
 from . import filters, serializers
-from .caching import cached_list, read_cache_key
+from .caching import cached_read
 from .conditional import ConditionalRequestsMixin
 from .exceptions import Conflict
 from .pages import EVENT_ROW_FIELDS, MEASURE_ROW_FIELDS, as_rows, event_page, measure_page
@@ -75,12 +73,12 @@ class RowPagesMixin:
     build_page: Callable[[list[dict], object], list[dict]]
 
     def list(self, request, *args, **kwargs):
-        def build():
+        def page() -> dict:
             queryset = self.filter_queryset(self.get_queryset())
             rows = self.paginator.paginate_rows(queryset, self.row_fields, request, self)
-            return self.get_paginated_response(self.build_page(rows, request))
+            return self.get_paginated_response(self.build_page(rows, request)).data
 
-        return cached_list(request, build)
+        return Response(cached_read(request, ("list",), page))
 
 
 @extend_schema_view(
@@ -113,17 +111,14 @@ class MeasureViewSet(RowPagesMixin, TimelineViewSet):
         return measure_queryset()
 
     def representation(self, instance) -> dict:
-        key = read_cache_key(self.request, "measure", instance.pk)
-        cached = cache.get(key) if key else None
-        if cached is None:
+        def compute() -> dict:
             rows = as_rows(
                 Measure.objects.with_status(timezone.localdate()).filter(pk=instance.pk),
                 MEASURE_ROW_FIELDS,
             )
-            cached = measure_page(list(rows), self.request)[0]
-            if key:
-                cache.set(key, cached, settings.REGWATCH_READ_CACHE_SECONDS)
-        return cached
+            return measure_page(list(rows), self.request)[0]
+
+        return cached_read(self.request, ("measure", instance.pk), compute)
 
 
 @extend_schema_view(
