@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from .history import measure_history
 from .querysets import MaterialQuerySet, MeasureQuerySet
-from .status import MeasureStatus, status_on
+from .status import SUSPENSION_EVENTS, MeasureStatus, status_on
 
 jurisdiction_code_validator = RegexValidator(
     r"^[A-Z]{2,8}$",
@@ -298,9 +298,7 @@ class Measure(models.Model):
         recorded events (a recorded event of the same type and date makes the derived one a
         duplicate), and ``has_suspension_events`` with the recorded events. Call after the
         measure and its recorded events are saved."""
-        suspensions = self.events.filter(
-            derived=False, type__in=[EventType.SUSPENDED, EventType.REINSTATED]
-        ).exists()
+        suspensions = self.events.filter(derived=False, type__in=SUSPENSION_EVENTS).exists()
         if suspensions != self.has_suspension_events:
             self.has_suspension_events = suspensions
             Measure.objects.filter(pk=self.pk).update(has_suspension_events=suspensions)

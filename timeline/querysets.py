@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 
-from .status import REINSTATED_EVENT, SUSPENDED_EVENT, MeasureStatus
+from .status import REINSTATED_EVENT, SUSPENDED_EVENT, SUSPENSION_EVENTS, MeasureStatus
 
 
 class MeasureQuerySet(models.QuerySet):
@@ -19,7 +19,7 @@ class MeasureQuerySet(models.QuerySet):
         latest = (
             MeasureEvent.objects.filter(
                 measure=OuterRef("pk"),
-                type__in=[SUSPENDED_EVENT, REINSTATED_EVENT],
+                type__in=SUSPENSION_EVENTS,
                 date__lte=day,
             )
             .order_by("-date", "type")

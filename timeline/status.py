@@ -22,6 +22,8 @@ class MeasureStatus(models.TextChoices):
 
 SUSPENDED_EVENT = "suspended"
 REINSTATED_EVENT = "reinstated"
+# The event types the status rule reads.
+SUSPENSION_EVENTS = (SUSPENDED_EVENT, REINSTATED_EVENT)
 
 
 def latest_suspension_event(
@@ -33,9 +35,7 @@ def latest_suspension_event(
     measure in force (the cautious reading for an exporter).
     """
     relevant = [
-        (date, type_)
-        for date, type_ in events
-        if type_ in (SUSPENDED_EVENT, REINSTATED_EVENT) and date <= day
+        (date, type_) for date, type_ in events if type_ in SUSPENSION_EVENTS and date <= day
     ]
     if not relevant:
         return None

@@ -34,6 +34,7 @@ from .models import (
     RelationType,
     Sector,
 )
+from .status import SUSPENSION_EVENTS
 from .versioning import bump_version
 
 JURISDICTIONS = {
@@ -264,16 +265,9 @@ def _measures(rng, count, *, jurisdictions, authorities, sectors, materials, bat
         totals["materials"] += len(listed)
         events = list(_events(rng, announced, effective, ends, totals))
         recorded = {(date, type_) for date, type_, _ in events}
-        measure.has_suspension_events = any(
-            type_ in (EventType.SUSPENDED, EventType.REINSTATED) for _, type_ in recorded
-        )
-        for date, type_ in [
-            (announced, EventType.ANNOUNCED),
-            (effective, EventType.EFFECTIVE),
-            (ends, EventType.ENDED),
-        ]:
-            if date and (date, type_) not in recorded:
-                events.append((date, type_, True))
+        measure.has_suspension_events = any(type_ in SUSPENSION_EVENTS for _, type_ in recorded)
+        implied = [pair for pair in measure.date_events() if pair not in recorded]
+        events += [(date, type_, True) for date, type_ in implied]
         rows.setdefault(MeasureEvent, []).extend(
             MeasureEvent(pk=event_ids.take(), measure_id=pk, date=date, type=type_, derived=derived)
             for date, type_, derived in sorted(events)
