@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -24,17 +25,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def fresh_database_url(tmp_dir: Path, name: str) -> str:
-    """A new SQLite file, or a new PostgreSQL database when the suite runs on PostgreSQL."""
+@contextmanager
+def fresh_database(tmp_dir: Path, purpose: str) -> Iterator[str]:
+    """A new database for one run, dropped afterwards: a SQLite file under ``tmp_dir``, or,
+    when the suite runs on PostgreSQL, a database named for ``purpose`` and this run, so two
+    runs on one server never share (or drop) each other's."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
-        return f"sqlite:///{tmp_dir / (name + '.sqlite3')}"
+        yield f"sqlite:///{tmp_dir / (purpose + '.sqlite3')}"
+        return
     import psycopg
 
+    name = f"regwatch_{purpose}_{os.getpid()}_{secrets.token_hex(4)}"
     with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
-    return url.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
