@@ -3,11 +3,12 @@ bad values are refused (400 naming the parameter) rather than ignored."""
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
-from django import forms
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
-from django_filters.fields import BaseCSVField
+from django_filters.rest_framework import DjangoFilterBackend
 
 from timeline.models import (
     Authority,
@@ -23,32 +24,22 @@ from timeline.models import (
 from timeline.querysets import measure_ids_matching
 from timeline.status import MeasureStatus
 
+from .parameters import (
+    DATE_SCHEMA,
+    MOMENT_SCHEMA,
+    ChoiceCSVField,
+    ISODateField,
+    ModelCSVField,
+    OrderingCSVField,
+    RFC3339Field,
+    document,
+    in_utc,
+    list_valued_filters,
+    merged_query,
+)
 
-class ModelCSVField(BaseCSVField, forms.CharField):
-    """Comma-separated natural keys, looked up in one query; unknown ones are named."""
-
-    default_error_messages = {"invalid": "Unknown value."}
-
-    def __init__(self, *args, queryset: QuerySet, to_field_name: str, **kwargs):
-        self.queryset = queryset
-        self.to_field_name = to_field_name
-        super().__init__(*args, **kwargs)
-
-    def clean(self, value):
-        values = super().clean(value)
-        if not values:
-            return values
-        wanted = list(dict.fromkeys(v.strip() for v in values if v.strip()))
-        found = list(self.queryset.filter(**{f"{self.to_field_name}__in": wanted}))
-        known = {getattr(obj, self.to_field_name) for obj in found}
-        unknown = [v for v in wanted if v not in known]
-        if unknown:
-            raise forms.ValidationError(
-                "Unknown %(name)s: %(values)s.",
-                code="invalid",
-                params={"name": self.to_field_name, "values": ", ".join(unknown)},
-            )
-        return found
+SLUG_ITEM_SCHEMA = {"type": "string", "minLength": 1, "pattern": r"^\s*[-a-zA-Z0-9_]+\s*$"}
+CODE_ITEM_SCHEMA = {"type": "string", "minLength": 1, "pattern": r"^\s*[A-Za-z0-9]+\s*$"}
 
 
 class ModelCSVFilter(django_filters.filters.BaseCSVFilter, django_filters.CharFilter):
@@ -57,8 +48,11 @@ class ModelCSVFilter(django_filters.filters.BaseCSVFilter, django_filters.CharFi
 
     base_field_class = ModelCSVField
 
-    def __init__(self, *args, queryset: QuerySet, to_field_name: str, **kwargs):
-        super().__init__(*args, queryset=queryset, to_field_name=to_field_name, **kwargs)
+    def __init__(self, *args, queryset: QuerySet, to_field_name: str, normalize=None, **kwargs):
+        super().__init__(
+            *args, queryset=queryset, to_field_name=to_field_name, normalize=normalize, **kwargs
+        )
+        document(self, CODE_ITEM_SCHEMA if normalize is str.upper else SLUG_ITEM_SCHEMA)
 
     def filter(self, qs, value):
         if not value:
@@ -73,34 +67,74 @@ class ModelCSVFilter(django_filters.filters.BaseCSVFilter, django_filters.CharFi
         return qs.filter(**{f"{self.field_name}__in": value})
 
 
-class NonEmptyCSVField(BaseCSVField):
-    """Comma-separated values with the empty ones (``a,,b``, ``,``) left out."""
+def _csv_help(text: str) -> str:
+    return f"{text} Several values: comma-separated, or the parameter repeated."
 
-    def clean(self, value):
-        values = super().clean(value)
-        return [v for v in values if v not in self.empty_values] if values else values
+
+def code_filter(field_name: str, help_text: str) -> ModelCSVFilter:
+    """Jurisdictions by ISO 3166-1 or bloc code, matched case-insensitively (ISO 3166-1
+    codes are case-insensitive; we store them upper-case)."""
+    return ModelCSVFilter(
+        field_name=field_name,
+        queryset=Jurisdiction.objects.all(),
+        to_field_name="code",
+        normalize=str.upper,
+        help_text=_csv_help(help_text),
+    )
 
 
 class ChoiceCSVFilter(django_filters.filters.BaseInFilter, django_filters.ChoiceFilter):
     """``?measure_type=export_prohibition,export_quota``: any of the listed values."""
 
-    base_field_class = NonEmptyCSVField
+    base_field_class = ChoiceCSVField
+
+
+class ISODateFilter(django_filters.DateFilter):
+    """A day, as YYYY-MM-DD only."""
+
+    field_class = ISODateField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        document(self, DATE_SCHEMA)
+
+
+class MomentSinceFilter(django_filters.Filter):
+    """Rows whose ``field_name`` is at or after an RFC 3339 moment. A moment past the years
+    Python can hold in UTC (9999-12-31T23:59:59-14:00) comes after everything; one before
+    them, before everything: the same answer on SQLite as PostgreSQL gives."""
+
+    field_class = RFC3339Field
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        document(self, MOMENT_SCHEMA)
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        moment = in_utc(value)
+        if moment is None:
+            return qs.none() if value.utcoffset() < datetime.timedelta(0) else qs
+        return qs.filter(**{f"{self.field_name}__gte": moment})
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
     """Ordering with NULLs last in both directions and a tie-break that makes pages stable."""
 
-    def __init__(self, *args, tiebreak: tuple[str, ...], **kwargs):
+    base_field_class = OrderingCSVField
+
+    def __init__(self, *args, tiebreak: tuple[str, ...], fields: list[str], **kwargs):
         self.tiebreak = tiebreak
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, fields=fields, **kwargs)
+        self.extra["fields"] = list(self.param_map)
 
     def filter(self, qs, value):
         if not value:
             return qs
         ordering = []
         for param in value:
-            name = self.param_map[param.lstrip("-")]
-            expression = F(name)
+            expression = F(self.param_map[param.lstrip("-")])
             ordering.append(
                 expression.desc(nulls_last=True)
                 if param.startswith("-")
@@ -109,17 +143,19 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, *self.tiebreak)
 
 
-def _csv_help(text: str) -> str:
-    return f"{text} Several values may be given, separated by commas."
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter reading the query with repeated list parameters joined by commas, so
+    ``?jurisdiction=CN&jurisdiction=US`` means ``?jurisdiction=CN,US``."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        filterset_class = self.get_filterset_class(view, queryset)
+        kwargs["data"] = merged_query(kwargs["data"], list_valued_filters(filterset_class))
+        return kwargs
 
 
 class MeasureFilterSet(django_filters.FilterSet):
-    jurisdiction = ModelCSVFilter(
-        field_name="jurisdiction",
-        queryset=Jurisdiction.objects.all(),
-        to_field_name="code",
-        help_text=_csv_help("Issuing jurisdiction code, e.g. CN."),
-    )
+    jurisdiction = code_filter("jurisdiction", "Issuing jurisdiction code, e.g. CN.")
     authority = ModelCSVFilter(
         field_name="authorities",
         queryset=Authority.objects.all(),
@@ -130,11 +166,8 @@ class MeasureFilterSet(django_filters.FilterSet):
         choices=MeasureType.choices,
         help_text=_csv_help("Type of measure."),
     )
-    target = ModelCSVFilter(
-        field_name="target_jurisdictions",
-        queryset=Jurisdiction.objects.all(),
-        to_field_name="code",
-        help_text=_csv_help("Code of a jurisdiction the measure is aimed at, e.g. US."),
+    target = code_filter(
+        "target_jurisdictions", "Code of a jurisdiction the measure is aimed at, e.g. US."
     )
     sector = ModelCSVFilter(
         field_name="sectors",
@@ -163,34 +196,34 @@ class MeasureFilterSet(django_filters.FilterSet):
         method="filter_noop",
         help_text=_csv_help("Status on the `as_of` day (default today)."),
     )
-    as_of = django_filters.DateFilter(
+    as_of = ISODateFilter(
         method="filter_noop",
         help_text="Day on which `status` is evaluated (YYYY-MM-DD); default today (UTC).",
     )
-    in_force_on = django_filters.DateFilter(
+    in_force_on = ISODateFilter(
         method="filter_in_force_on",
         help_text="Only measures in force on this day (YYYY-MM-DD): status=in_force&as_of=DAY.",
     )
-    announced_after = django_filters.DateFilter(
+    announced_after = ISODateFilter(
         field_name="announced_on", lookup_expr="gte", help_text="Announced on or after this day."
     )
-    announced_before = django_filters.DateFilter(
+    announced_before = ISODateFilter(
         field_name="announced_on", lookup_expr="lte", help_text="Announced on or before this day."
     )
-    effective_after = django_filters.DateFilter(
+    effective_after = ISODateFilter(
         field_name="effective_on", lookup_expr="gte", help_text="In force from this day or later."
     )
-    effective_before = django_filters.DateFilter(
+    effective_before = ISODateFilter(
         field_name="effective_on",
         lookup_expr="lte",
         help_text="In force from this day or earlier.",
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = MomentSinceFilter(
         field_name="updated_at",
-        lookup_expr="gte",
         help_text=(
-            "Only measures changed at or after this ISO 8601 date-time (UTC when no offset is "
-            "given): for incremental sync, pass the newest `updated_at` you hold."
+            "Only measures changed at or after this moment, RFC 3339 with an offset "
+            "(2025-06-01T00:00:00Z; write `+` as %2B): for incremental sync, pass the newest "
+            "`updated_at` you hold."
         ),
     )
     q = django_filters.CharFilter(
@@ -240,18 +273,15 @@ class MeasureFilterSet(django_filters.FilterSet):
 
 
 class EventFilterSet(django_filters.FilterSet):
-    date_after = django_filters.DateFilter(
+    date_after = ISODateFilter(
         field_name="date", lookup_expr="gte", help_text="Events on or after this day."
     )
-    date_before = django_filters.DateFilter(
+    date_before = ISODateFilter(
         field_name="date", lookup_expr="lte", help_text="Events on or before this day."
     )
     type = ChoiceCSVFilter(choices=EventType.choices, help_text=_csv_help("Event type."))
-    jurisdiction = ModelCSVFilter(
-        field_name="measure__jurisdiction",
-        queryset=Jurisdiction.objects.all(),
-        to_field_name="code",
-        help_text=_csv_help("Issuing jurisdiction of the event's measure."),
+    jurisdiction = code_filter(
+        "measure__jurisdiction", "Issuing jurisdiction of the event's measure."
     )
     material = ModelCSVFilter(
         queryset=Material.objects.all(),
@@ -308,12 +338,7 @@ class MaterialFilterSet(django_filters.FilterSet):
 
 
 class AuthorityFilterSet(django_filters.FilterSet):
-    jurisdiction = ModelCSVFilter(
-        field_name="jurisdiction",
-        queryset=Jurisdiction.objects.all(),
-        to_field_name="code",
-        help_text=_csv_help("Jurisdiction code."),
-    )
+    jurisdiction = code_filter("jurisdiction", "Jurisdiction code.")
 
     class Meta:
         model = Authority

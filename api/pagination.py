@@ -48,6 +48,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+    last_page_strings = ()
+    invalid_page_message = "There is no page {page_number}: {message}."
 
     count_queryset: QuerySet | None = None
 
@@ -72,6 +74,18 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return functools.partial(
             VersionedCountPaginator, count_key=self.count_key, count_queryset=self.count_queryset
         )
+
+    def get_page_number(self, request, paginator) -> int:
+        """``page`` as a whole number from 1; anything else (``abc``, ``0``, ``1.5``, ``last``)
+        is a 400 naming it. A page past the last is a 404 (``paginate_queryset``)."""
+        raw = request.query_params.get(self.page_query_param)
+        if raw in (None, ""):
+            return 1
+        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+            raise ValidationError(
+                {self.page_query_param: ["Give a whole number from 1 (the first page)."]}
+            )
+        return int(raw)
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)

@@ -3,12 +3,37 @@ import json
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
+# No body the API takes nests deeper than a measure's lists of objects (3 levels); this leaves
+# room for clients' mistakes to be reported as field errors, and refuses what only an attack
+# sends (Python's parser would otherwise fail with a RecursionError near 1,000 levels).
+MAX_JSON_DEPTH = 32
+
+
+def nesting_depth(data) -> int:
+    """How deep ``data`` nests lists and objects (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
 
 class StrictJSONParser(JSONParser):
-    """JSON that every database can store: no lone surrogates, no NUL characters."""
+    """JSON that every database can store: no lone surrogates, no NUL characters, and nested
+    at most ``MAX_JSON_DEPTH`` levels."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError as error:
+            raise ParseError(
+                f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels."
+            ) from error
+        if nesting_depth(data) > MAX_JSON_DEPTH:
+            raise ParseError(f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels.")
         text = json.dumps(data, ensure_ascii=False)
         try:
             text.encode("utf-8")

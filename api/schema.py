@@ -7,6 +7,12 @@ from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
 
 from .conditional import IF_MATCH, IF_NONE_MATCH, ConditionalRequestsMixin
+from .parameters import (
+    FORMAT_PARAMETER,
+    REPEATED_PARAMETER,
+    UNKNOWN_PARAMETER,
+    StrictQueryParametersMixin,
+)
 
 PATH_PARAMETERS = {
     "measures": "Key of the measure, e.g. cn-mofcom-2025-62.",
@@ -43,10 +49,24 @@ class AutoSchema(standardized_errors_openapi.AutoSchema):
     """Documents what the API adds on top of drf-standardized-errors: conditional requests
     (If-Match, If-None-Match, 304, 412), conflicts (409) and the body size limit (413)."""
 
+    def _should_add_validation_error_response(self) -> bool:
+        """Every operation refuses unknown and repeated query parameters with a 400."""
+        return True
+
     def _get_extra_validation_errors(self):
-        errors = super()._get_extra_validation_errors()
+        errors = {
+            name: set(codes) for name, codes in super()._get_extra_validation_errors().items()
+        }
+        single_valued = {FORMAT_PARAMETER}
+        if isinstance(self.view, StrictQueryParametersMixin):
+            self.view.request = getattr(self.view, "request", None) or _schema_request(self.method)
+            accepted, list_valued = self.view.accepted_query_parameters()
+            single_valued = accepted - list_valued
         if self.method == "GET" and self._is_list_view() and self.view.paginator is not None:
-            errors.setdefault("page_size", {"invalid"})
+            for name in ("page", "page_size"):
+                errors.setdefault(name, set()).add("invalid")
+        for name in single_valued:
+            errors.setdefault(name, set()).add(REPEATED_PARAMETER)
         return errors
 
     def _is_conditional_detail(self) -> bool:
@@ -105,4 +125,43 @@ def index_patterns_for_error_attrs(result, generator, request, public):
                 "pattern": f"^({alternatives})$",
                 "description": "The field, with list positions as numbers.",
             }
+    return result
+
+
+def _schema_request(method: str):
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    return Request(APIRequestFactory().generic(method, "/"))
+
+
+UNKNOWN_PARAMETER_COMPONENT = "UnknownQueryParameterError"
+
+
+def refuse_unknown_query_parameters(result, generator, request, public):
+    """Any operation answers an unknown query parameter with a 400 naming it; its name is
+    whatever the client sent, so the error is described by its code, not an enum of names."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas[UNKNOWN_PARAMETER_COMPONENT] = {
+        "type": "object",
+        "properties": {
+            "attr": {"type": "string", "description": "The unknown parameter, as sent."},
+            "code": {
+                "type": "string",
+                "enum": [UNKNOWN_PARAMETER],
+                "description": "Always unknown_parameter.",
+            },
+            "detail": {
+                "type": "string",
+                "description": "What went wrong, with the closest known parameter if any.",
+            },
+        },
+        "required": ["attr", "code", "detail"],
+    }
+    reference = {"$ref": f"#/components/schemas/{UNKNOWN_PARAMETER_COMPONENT}"}
+    for name, component in schemas.items():
+        discriminator = component.get("discriminator", {})
+        if name.endswith("Error") and discriminator.get("propertyName") == "attr":
+            component["oneOf"].append(reference)
+            del component["discriminator"]  # the unknown parameter's attr maps to no component
     return result

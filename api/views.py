@@ -19,6 +19,7 @@ from .caching import cached_read
 from .conditional import ConditionalRequestsMixin
 from .exceptions import Conflict
 from .pages import EVENT_ROW_FIELDS, MEASURE_ROW_FIELDS, as_rows, event_page, measure_page
+from .parameters import StrictQueryParametersMixin
 from .querysets import event_queryset, material_queryset, measure_queryset
 from .response_cache import SharedReadMixin
 
@@ -57,6 +58,7 @@ class AtomicWritesMixin:
 
 
 class TimelineViewSet(
+    StrictQueryParametersMixin,
     SharedReadMixin,
     ListFiltersOnlyMixin,
     ConditionalRequestsMixin,
@@ -165,7 +167,9 @@ class SectorViewSet(TimelineViewSet):
     lookup_value_regex = SLUG
 
 
-class EventFeedView(SharedReadMixin, RowPagesMixin, generics.ListAPIView):
+class EventFeedView(
+    StrictQueryParametersMixin, SharedReadMixin, RowPagesMixin, generics.ListAPIView
+):
     """One chronological feed of events across all measures."""
 
     serializer_class = serializers.TimelineEventSerializer
@@ -206,7 +210,7 @@ class MaterialTimelineView(EventFeedView):
 HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
-class MeasureHistoryView(generics.ListAPIView):
+class MeasureHistoryView(StrictQueryParametersMixin, generics.ListAPIView):
     """Every recorded version of a measure, newest first, with what each one changed. Works
     for deleted measures too, so they can be found and restored."""
 
@@ -248,7 +252,7 @@ class MeasureHistoryView(generics.ListAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-class MeasureRestoreView(generics.GenericAPIView):
+class MeasureRestoreView(StrictQueryParametersMixin, generics.GenericAPIView):
     """Bring a measure back to one of its versions, nested parts included; a deleted measure
     is recreated. Needs the add and change permissions on measures."""
 

@@ -157,7 +157,7 @@ def test_bad_body_is_refused_and_changes_nothing(
 
 QUERY_CATALOGUE = [
     ("huge page number", "/api/v1/measures/?page=99999999999999999999", 404, None),
-    ("negative page", "/api/v1/measures/?page=-1", 404, None),
+    ("negative page", "/api/v1/measures/?page=-1", 400, "page"),
     ("huge page size", "/api/v1/measures/?page_size=99999999999999999999", 400, "page_size"),
     ("nul byte", "/api/v1/measures/?q=%00", 400, "q"),
     ("invalid utf-8 date", "/api/v1/measures/?in_force_on=%ff%fe", 400, "in_force_on"),
