@@ -36,8 +36,10 @@ from .parameters import (
     in_utc,
     list_valued_filters,
     merged_query,
+    reference_format,
 )
 
+GROUP_FORMAT = "material-group-slug"
 SLUG_ITEM_SCHEMA = {"type": "string", "minLength": 1, "pattern": r"^\s*[-a-zA-Z0-9_]+\s*$"}
 CODE_ITEM_SCHEMA = {"type": "string", "minLength": 1, "pattern": r"^\s*[A-Za-z0-9]+\s*$"}
 
@@ -48,11 +50,21 @@ class ModelCSVFilter(django_filters.filters.BaseCSVFilter, django_filters.CharFi
 
     base_field_class = ModelCSVField
 
-    def __init__(self, *args, queryset: QuerySet, to_field_name: str, normalize=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        queryset: QuerySet,
+        to_field_name: str,
+        normalize=None,
+        value_format: str | None = None,
+        **kwargs,
+    ):
         super().__init__(
             *args, queryset=queryset, to_field_name=to_field_name, normalize=normalize, **kwargs
         )
-        document(self, CODE_ITEM_SCHEMA if normalize is str.upper else SLUG_ITEM_SCHEMA)
+        item = CODE_ITEM_SCHEMA if normalize is str.upper else SLUG_ITEM_SCHEMA
+        value_format = value_format or reference_format(queryset.model, to_field_name)
+        document(self, {**item, "format": value_format})
 
     def filter(self, qs, value):
         if not value:
@@ -316,6 +328,7 @@ class MaterialFilterSet(django_filters.FilterSet):
     group = ModelCSVFilter(
         queryset=Material.objects.filter(category=MaterialCategory.GROUP),
         to_field_name="slug",
+        value_format=GROUP_FORMAT,
         method="filter_group",
         help_text=_csv_help("Slug of a group: its members, transitively."),
     )

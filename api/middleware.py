@@ -2,6 +2,7 @@
 query strings outside the API (PostgreSQL cannot compare them). Answers in the API's shape."""
 
 from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
 from django.http import JsonResponse
 
 
@@ -19,7 +20,16 @@ class RequestGuardMiddleware:
     def __call__(self, request):
         # The API's filters refuse NUL in the parameters they read, naming them; elsewhere
         # (the admin's search box) it would reach the database.
-        checked = () if request.path.startswith("/api/") else request.GET.lists()
+        try:
+            query = request.GET
+        except TooManyFieldsSent:
+            return error_response(
+                400,
+                "too_many_parameters",
+                f"At most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} query parameters are read.",
+                None,
+            )
+        checked = () if request.path.startswith("/api/") else query.lists()
         for name, values in checked:
             if "\x00" in name or any("\x00" in value for value in values):
                 return error_response(

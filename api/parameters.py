@@ -84,6 +84,13 @@ def nearest_values(word: str, queryset: QuerySet, field: str) -> str:
     return did_you_mean(word, values)
 
 
+def reference_format(model, field: str) -> str:
+    """The OpenAPI ``format`` of a value that must be an existing record's natural key
+    (``material-slug``, ``jurisdiction-code``): a rule a schema cannot state, named so that
+    readers and generators (the schemathesis hooks in the tests) know which values exist."""
+    return f"{model._meta.model_name}-{field}"
+
+
 # ---------------------------------------------------------------- which parameters
 
 
@@ -164,6 +171,8 @@ class StrictQueryParametersMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if getattr(self, request.method.lower(), None) is None:
+            return  # dispatch answers 405: the method has no parameters to check
         accepted, list_valued = self.accepted_query_parameters()
         check_query_parameters(request.query_params, accepted, list_valued)
 

@@ -2,9 +2,12 @@
 
 import re
 
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_standardized_errors import openapi as standardized_errors_openapi
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
+from rest_framework.permissions import SAFE_METHODS
 
 from .conditional import IF_MATCH, IF_NONE_MATCH, ConditionalRequestsMixin
 from .parameters import (
@@ -12,6 +15,7 @@ from .parameters import (
     REPEATED_PARAMETER,
     UNKNOWN_PARAMETER,
     StrictQueryParametersMixin,
+    reference_format,
 )
 
 PATH_PARAMETERS = {
@@ -34,6 +38,23 @@ def describe_path_parameters(result, generator, request, public):
     return result
 
 
+class NaturalKeyReference(OpenApiSerializerFieldExtension):
+    """A writable slug or code field that names another record: its ``format`` says which
+    records' keys it takes (``material-slug``), as the filters' parameters do."""
+
+    target_class = "rest_framework.relations.SlugRelatedField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        field = self.target
+        if field.queryset is not None:
+            schema["format"] = getattr(field, "reference_format", None) or reference_format(
+                field.queryset.model, field.slug_field
+            )
+        return schema
+
+
 class ClientErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Machine-readable error code.")
     detail = serializers.CharField(help_text="What went wrong, for a person.")
@@ -48,6 +69,18 @@ class ClientErrorResponseSerializer(serializers.Serializer):
 class AutoSchema(standardized_errors_openapi.AutoSchema):
     """Documents what the API adds on top of drf-standardized-errors: conditional requests
     (If-Match, If-None-Match, 304, 412), conflicts (409) and the body size limit (413)."""
+
+    def get_auth(self):
+        """Reads are open to anonymous clients unless ``REGWATCH_API_REQUIRE_AUTH`` is on: say
+        so with an empty security requirement beside the token and session ones."""
+        auths = super().get_auth()
+        if (
+            self.method in SAFE_METHODS
+            and not settings.REGWATCH_API_REQUIRE_AUTH
+            and {} not in auths
+        ):
+            auths.append({})
+        return auths
 
     def _should_add_validation_error_response(self) -> bool:
         """Every operation refuses unknown and repeated query parameters with a 400."""

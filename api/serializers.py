@@ -97,6 +97,12 @@ class ImmutableLookupMixin:
         return attrs
 
 
+class GroupSlugField(serializers.SlugRelatedField):
+    """A slug that must name an existing group (see ``reference_format``)."""
+
+    reference_format = "material-group-slug"
+
+
 class JurisdictionSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
     lookup_field_name = "code"
     url = serializers.HyperlinkedIdentityField(
@@ -156,7 +162,7 @@ class MaterialSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.Mo
         required=False,
         help_text="Harmonized System codes (4 to 10 digits each).",
     )
-    groups = serializers.SlugRelatedField(
+    groups = GroupSlugField(
         many=True,
         slug_field="slug",
         queryset=Material.objects.filter(category=MaterialCategory.GROUP),

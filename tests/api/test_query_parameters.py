@@ -403,3 +403,14 @@ def test_a_deeply_nested_body_is_refused(editor_client, demo_data, raw):
 
 def test_the_reverse_of_a_route_needs_no_parameters(client, demo_data):
     assert client.get(reverse("api:measure-list")).status_code == 200
+
+
+def test_too_many_parameters_are_a_json_400(client, demo_data):
+    response = client.get(MEASURES + "?" + "&".join(f"p{i}=1" for i in range(1200)))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "too_many_parameters"
+
+
+def test_an_unsupported_method_is_405_whatever_its_parameters(editor_client, demo_data):
+    response = editor_client.put("/api/v1/measures/cn-mofcom-2025-62/history/?page=1")
+    assert response.status_code == 405
