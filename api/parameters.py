@@ -5,8 +5,8 @@ and saying what it expected, never an answer to a question it did not ask.
 The rules (also in the README, "Parameters"):
 - only the parameters an operation documents, and ``format``, are accepted;
 - a parameter that takes a list takes it comma-separated, or repeated (the same thing), with
-  spaces around commas trimmed; an empty item (``CN,,US``, ``key,``) is refused; a parameter
-  given empty (``status=``) counts as not given, as an HTML form sends it;
+  spaces around commas trimmed; an empty item (``CN,,US``, ``key,``) is refused, and so is
+  a parameter given empty (``status=``): leave out what you do not mean to ask;
 - a parameter that takes one value may be given once;
 - days are ``YYYY-MM-DD`` and moments RFC 3339 (``2025-06-01T00:00:00Z``), nothing else.
 """
@@ -30,6 +30,7 @@ FORMAT_PARAMETER = "format"
 # Error codes of the parameter contract, as the 400 answers and the schema name them.
 UNKNOWN_PARAMETER = "unknown_parameter"
 REPEATED_PARAMETER = "repeated_parameter"
+EMPTY_VALUE = "empty_value"
 # Names other APIs use for ours, suggested when closeness of spelling finds nothing.
 KNOWN_ALIASES = {
     "date_from": "date_after",
@@ -108,6 +109,12 @@ def check_query_parameters(
                 ErrorDetail(
                     f"Unknown query parameter `{name}`.{hint} This operation accepts: {listing}.",
                     code=UNKNOWN_PARAMETER,
+                )
+            ]
+        elif "" in values:
+            errors[name] = [
+                ErrorDetail(
+                    f"`{name}` is empty: give it a value, or leave it out.", code=EMPTY_VALUE
                 )
             ]
         elif len(values) > 1 and name not in list_valued:

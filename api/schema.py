@@ -11,6 +11,7 @@ from rest_framework.permissions import SAFE_METHODS
 
 from .conditional import IF_MATCH, IF_NONE_MATCH, ConditionalRequestsMixin
 from .parameters import (
+    EMPTY_VALUE,
     FORMAT_PARAMETER,
     REPEATED_PARAMETER,
     UNKNOWN_PARAMETER,
@@ -90,7 +91,7 @@ class AutoSchema(standardized_errors_openapi.AutoSchema):
         errors = {
             name: set(codes) for name, codes in super()._get_extra_validation_errors().items()
         }
-        single_valued = {FORMAT_PARAMETER}
+        accepted = single_valued = {FORMAT_PARAMETER}
         if isinstance(self.view, StrictQueryParametersMixin):
             self.view.request = getattr(self.view, "request", None) or _schema_request(self.method)
             accepted, list_valued = self.view.accepted_query_parameters()
@@ -100,6 +101,8 @@ class AutoSchema(standardized_errors_openapi.AutoSchema):
                 errors.setdefault(name, set()).add("invalid")
         for name in single_valued:
             errors.setdefault(name, set()).add(REPEATED_PARAMETER)
+        for name in accepted:
+            errors.setdefault(name, set()).add(EMPTY_VALUE)
         return errors
 
     def _is_conditional_detail(self) -> bool:

@@ -89,8 +89,12 @@ def test_an_empty_item_in_a_list_is_refused(client, demo_data, url, query, param
     assert "empty" in detail(response)
 
 
-def test_an_empty_parameter_counts_as_not_given(client, demo_data):
-    assert all_keys(client, MEASURES, "status=&jurisdiction=&q=") == all_keys(client, MEASURES, "")
+@pytest.mark.parametrize("parameter", ["status", "jurisdiction", "q", "as_of", "page", "format"])
+def test_an_empty_parameter_is_refused_not_guessed(client, demo_data, parameter):
+    response = client.get(f"{MEASURES}?{parameter}=")
+    assert response.status_code == 400
+    assert error_attrs(response) == {parameter}
+    assert "empty" in detail(response)
 
 
 @pytest.mark.parametrize(
@@ -201,6 +205,7 @@ def test_exactly_the_documented_parameters_are_accepted(
         for name in documented:
             response = editor_client.get(f"{url}?{name}=")
             assert "Unknown query parameter" not in response.content.decode(), name
+            assert error_attrs(response) == {name}
 
 
 # ---------------------------------------------------------------- values
