@@ -10,9 +10,10 @@ from rest_framework import generics, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from timeline.history import changed_fields, restore_version, version_snapshot
+from timeline.history import changed_fields, version_snapshot
 from timeline.models import Authority, Jurisdiction, Material, Measure, Sector
 from timeline.querysets import measure_ids_matching
+from timeline.services import restore_version
 
 from . import filters, serializers
 from .caching import cached_read

@@ -1,5 +1,6 @@
-"""Writes that touch a measure and its nested parts together; the API, the admin and the
-loader all go through here so the timeline's derived entries stay in step."""
+"""Writes that touch a measure and its nested parts together (saving, restoring a version);
+the API, the admin and the loader all go through here so the timeline's derived entries and
+the history stay in step."""
 
 from __future__ import annotations
 
@@ -214,3 +215,63 @@ def _replace(measure: Measure, existing, rows: list, owner: str = "measure") -> 
         setattr(row, owner, measure)
     if rows:
         type(rows[0]).objects.bulk_create(rows)
+
+
+@transaction.atomic
+def restore_version(version, *, reason: str | None = None) -> Measure:
+    """Bring a measure back to ``version``, nested parts included, recreating it if deleted."""
+
+    def lookup(model, field, values, name):
+        found = {
+            getattr(obj, field): obj for obj in model.objects.filter(**{f"{field}__in": values})
+        }
+        missing = [value for value in values if value not in found]
+        if missing:
+            raise ValidationError({name: f"No longer exists: {', '.join(missing)}."})
+        return [found[value] for value in values]
+
+    parts = version.parts
+    measure = Measure.objects.filter(key=version.key).first() or Measure()
+    for name in FIELD_NAMES:
+        if name != "jurisdiction":
+            setattr(measure, name, getattr(version, name))
+    measure.jurisdiction = lookup(Jurisdiction, "code", [parts["jurisdiction"]], "jurisdiction")[0]
+    materials = lookup(Material, "slug", [m["material"] for m in parts["materials"]], "materials")
+    related = lookup(Measure, "key", [r["measure"] for r in parts["related"]], "related")
+    measure._change_reason = reason or f"restored version {version.history_id}"
+    save_measure(
+        measure,
+        authorities=lookup(Authority, "slug", parts["authorities"], "authorities"),
+        target_jurisdictions=lookup(
+            Jurisdiction, "code", parts["target_jurisdictions"], "target_jurisdictions"
+        ),
+        sectors=lookup(Sector, "slug", parts["sectors"], "sectors"),
+        materials=[
+            MaterialLink(material, entry["scope"])
+            for material, entry in zip(materials, parts["materials"], strict=True)
+        ],
+        events=[
+            EventEntry(
+                date=_date(e["date"]), type=e["type"], note=e["note"], source_url=e["source_url"]
+            )
+            for e in parts["events"]
+        ],
+        sources=[
+            SourceEntry(
+                url=s["url"],
+                title=s["title"],
+                publisher=s["publisher"],
+                published_on=_date(s["published_on"]),
+            )
+            for s in parts["sources"]
+        ],
+        relations=[
+            RelationEntry(other, entry["relation"])
+            for other, entry in zip(related, parts["related"], strict=True)
+        ],
+    )
+    return measure
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
