@@ -5,15 +5,17 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import generics, status, viewsets
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from timeline.history import changed_fields, version_snapshot
 from timeline.models import Authority, Jurisdiction, Material, Measure, Sector
 from timeline.querysets import measure_ids_matching
-from timeline.services import restore_version
+from timeline.services import MeasureInUse, delete_measure, restore_version
 
 from . import filters, serializers
 from .caching import cached_read
@@ -82,6 +84,27 @@ class RowPagesMixin:
         return Response(cached_read(request, ("list",), page))
 
 
+FORCE = OpenApiParameter(
+    "force",
+    OpenApiTypes.BOOL,
+    OpenApiParameter.QUERY,
+    description="Delete even though other measures relate to this one (otherwise 409): their "
+    "relations to it are removed, each of them gets a history version and a new updated_at, "
+    "and restoring this measure gives the relations back. true or false (default).",
+)
+
+
+def boolean_parameter(request, name: str) -> bool:
+    """A query parameter that is true or false, given at most once; else a 400 naming it."""
+    values = request.query_params.getlist(name)
+    if not values:
+        return False
+    if len(values) == 1 and values[0] in ("true", "false"):
+        return values[0] == "true"
+    raise ValidationError({name: ["Give true or false, once."]}, code="invalid")
+
+
+@extend_validation_errors(["invalid"], field_name="force", actions=["destroy"])
 @extend_schema_view(
     list=extend_schema(summary="List measures", description="Measures, filtered and ordered."),
     retrieve=extend_schema(summary="One measure"),
@@ -94,7 +117,12 @@ class RowPagesMixin:
         summary="Change part of a measure",
         description="Nested lists present in the body are replaced whole; absent ones are kept.",
     ),
-    destroy=extend_schema(summary="Delete a measure"),
+    destroy=extend_schema(
+        summary="Delete a measure",
+        description="A measure other measures relate to is deleted only with force=true; "
+        "otherwise the answer is 409, listing them.",
+        parameters=[FORCE],
+    ),
 )
 class MeasureViewSet(RowPagesMixin, TimelineViewSet):
     """Dated measures on materials: export controls and the like, with their timeline."""
@@ -120,6 +148,20 @@ class MeasureViewSet(RowPagesMixin, TimelineViewSet):
             return measure_page(list(rows), self.request)[0]
 
         return cached_read(self.request, ("measure", instance.pk), compute)
+
+    def destroy(self, request, *args, **kwargs):
+        self.force = boolean_parameter(request, "force")
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance):
+        try:
+            delete_measure(instance, force=self.force)
+        except MeasureInUse as error:
+            raise Conflict(
+                f"{instance.key} is referred to by {', '.join(error.referrers)}. Remove those "
+                "relations first, or delete with force=true to remove them too (each of those "
+                f"measures gets a history version, and restoring {instance.key} gives them back)."
+            ) from error
 
 
 @extend_schema_view(
@@ -250,8 +292,10 @@ class MeasureHistoryView(generics.ListAPIView):
 
 
 class MeasureRestoreView(generics.GenericAPIView):
-    """Bring a measure back to one of its versions, nested parts included; a deleted measure
-    is recreated. Needs the add and change permissions on measures."""
+    """Bring a measure back to one of its versions, nested parts included. A deleted measure
+    is recreated with its original created_at, and the measures that related to it when it was
+    deleted (those that still exist) get those relations back, each with a history version.
+    Needs the add and change permissions on measures."""
 
     serializer_class = serializers.MeasureSerializer
     queryset = Measure.objects.none()

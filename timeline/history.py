@@ -101,10 +101,28 @@ def record_version(measure, *, created: bool, reason: str | None = None) -> None
     measure_history.create_historical_record(measure, "+" if created else "~")
 
 
+def deleted_parts(measure) -> dict[str, Any]:
+    """The snapshot a "deleted" version keeps: the nested lists, and what only recreating the
+    measure needs, its ``created_at`` and the relations other measures held to it
+    (``referred_by``), so a restore gives those back."""
+    return {
+        **measure_parts(measure),
+        "created_at": measure.created_at.isoformat(),
+        "referred_by": [
+            {"measure": key, "relation": relation}
+            for key, relation in measure.inbound_relations.order_by(
+                "from_measure__key", "relation"
+            ).values_list("from_measure__key", "relation")
+        ],
+    }
+
+
 @receiver(pre_delete, sender="timeline.Measure")
 def _remember_parts_before_delete(sender, instance, **kwargs):
     # The cascade removes the nested rows before the "deleted" version is written.
-    instance._parts_before_delete = measure_parts(instance)
+    # services.delete_measure takes the snapshot itself, before it removes inbound relations.
+    if not hasattr(instance, "_parts_before_delete"):
+        instance._parts_before_delete = deleted_parts(instance)
 
 
 @receiver(pre_create_historical_record)

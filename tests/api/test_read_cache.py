@@ -91,6 +91,7 @@ def test_anonymous_hit_reads_only_the_version_and_repeats_the_response(wsgi, dem
 READS = [
     "/api/v1/measures/?material=gallium",
     DETAIL,
+    "/api/v1/measures/cn-mofcom-2025-72/",  # relates to cn-mofcom-2024-46-art2
     f"{DETAIL}timeline/",
     "/api/v1/events/?type=suspended",
     "/api/v1/materials/gallium/timeline/",
@@ -114,7 +115,7 @@ READS = [
         lambda c: c.patch(
             "/api/v1/materials/germanium/", {"groups": ["rare-earth-elements"]}, format="json"
         ),
-        lambda c: c.delete("/api/v1/measures/cn-mofcom-2024-46-art2/"),
+        lambda c: c.delete("/api/v1/measures/cn-mofcom-2024-46-art2/?force=true"),
     ],
 )
 @pytest.mark.parametrize("reader", ["anonymous, shared answers", "signed in, cached data"])
