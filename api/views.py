@@ -251,7 +251,9 @@ HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 class MeasureHistoryView(generics.ListAPIView):
     """Every recorded version of a measure, newest first, with what each one changed. Works
-    for deleted measures too, so they can be found and restored."""
+    for deleted measures too, so they can be found and restored. Who made each change is shown
+    to authenticated readers only (editors' user names are not public), which is also why this
+    view is not a shared read."""
 
     serializer_class = serializers.MeasureVersionSerializer
     filter_backends: list = []
@@ -264,11 +266,9 @@ class MeasureHistoryView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
-        rows = list(
-            Measure.history.filter(key=self.kwargs["key"])
-            .select_related("history_user")
-            .order_by("history_date", "history_id")
-        )
+        show_users = request.user.is_authenticated
+        rows = Measure.history.filter(key=self.kwargs["key"]).order_by("history_date", "history_id")
+        rows = list(rows.select_related("history_user") if show_users else rows)
         if not rows:
             raise NotFound("No measure with this key has ever been recorded.")
         versions, previous = [], None
@@ -279,7 +279,9 @@ class MeasureHistoryView(generics.ListAPIView):
                     "version": row.history_id,
                     "recorded_at": row.history_date,
                     "action": HISTORY_ACTIONS[row.history_type],
-                    "user": row.history_user.get_username() if row.history_user else None,
+                    "user": (
+                        row.history_user.get_username() if show_users and row.history_user else None
+                    ),
                     "reason": row.history_change_reason,
                     "changes": changed_fields(previous, snapshot),
                     "measure": snapshot,
