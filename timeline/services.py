@@ -242,6 +242,7 @@ def delete_measure(measure: Measure, *, force: bool = False) -> list[str]:
         raise MeasureInUse(measure, referrers)
     measure._parts_before_delete = deleted_parts(measure)
     if inbound:
+        measure._change_reason = f"deleted with the relations of {', '.join(referrers)} to it"
         measure.inbound_relations.all().delete()
         _relations_changed(
             {pk for pk, _ in inbound},

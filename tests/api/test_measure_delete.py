@@ -93,6 +93,9 @@ def test_forced_delete_records_the_lost_relations_on_the_referring_measures(
         assert newest["reason"] == f"relation to {ART2} removed: {ART2} deleted"
         assert newest["user"] == "editor"
         assert set(newest["changes"]) == {"related"}
+    deleted = history(editor_client, ART2)[0]
+    assert deleted["action"] == "deleted"
+    assert deleted["reason"] == f"deleted with the relations of {', '.join(REFERRERS)} to it"
 
 
 def test_restoring_a_force_deleted_measure_gives_the_referring_measures_their_relations_back(
