@@ -267,7 +267,8 @@ def _relations_changed(measure_ids: set[int], *, reason: str) -> None:
 @transaction.atomic
 def restore_version(version, *, reason: str | None = None) -> Measure:
     """Bring a measure back to ``version``, nested parts included. A deleted measure is
-    recreated as it was before it was deleted (see ``_bring_back``)."""
+    recreated, with its first ``created_at`` and the relations others held to it when it was
+    deleted (see ``_bring_back``)."""
 
     def lookup(model, field, values, name):
         found = {
