@@ -36,11 +36,17 @@ NOT_MODIFIED_DROPS = {"content-length", "content-type"}
 
 class SharedReadMixin:
     """Marks a view's successful GET responses as the same for every anonymous client, so the
-    shared response cache may keep them. Only views showing nothing but the timeline use it."""
+    shared response cache may keep them. Only views showing nothing but the timeline use it.
+    An answer computed for an authenticated user is never marked, whatever the request looked
+    like to ``response_cache_key``: the authenticators, not that guess, say who is asking."""
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if request.method == "GET" and response.status_code == 200:
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and not request.user.is_authenticated
+        ):
             response.shared_read = True
         return response
 

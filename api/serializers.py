@@ -553,7 +553,9 @@ class MeasureVersionSerializer(serializers.Serializer):
         help_text="What happened to the measure.",
     )
     user = serializers.CharField(
-        allow_null=True, help_text="Username of whoever made the change; null for the loader."
+        allow_null=True,
+        help_text="Username of whoever made the change, shown to authenticated readers only: "
+        "null for anonymous clients, and for changes made by the loader.",
     )
     reason = serializers.CharField(
         allow_null=True, help_text="Why, when recorded (e.g. load_timeline, a restore)."

@@ -5,14 +5,17 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import generics, status, viewsets
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from timeline.history import changed_fields, restore_version, version_snapshot
+from timeline.history import changed_fields, version_snapshot
 from timeline.models import Authority, Jurisdiction, Material, Measure, Sector
 from timeline.querysets import measure_ids_matching
+from timeline.services import MeasureInUse, delete_measure, restore_version
 
 from . import filters, serializers
 from .caching import cached_read
@@ -83,6 +86,27 @@ class RowPagesMixin:
         return Response(cached_read(request, ("list",), page))
 
 
+FORCE = OpenApiParameter(
+    "force",
+    OpenApiTypes.BOOL,
+    OpenApiParameter.QUERY,
+    description="Delete even though other measures relate to this one (otherwise 409): their "
+    "relations to it are removed, each of them gets a history version and a new updated_at, "
+    "and restoring this measure gives the relations back. true or false (default).",
+)
+
+
+def boolean_parameter(request, name: str) -> bool:
+    """A query parameter that is true or false, given at most once; else a 400 naming it."""
+    values = request.query_params.getlist(name)
+    if not values:
+        return False
+    if len(values) == 1 and values[0] in ("true", "false"):
+        return values[0] == "true"
+    raise ValidationError({name: ["Give true or false, once."]}, code="invalid")
+
+
+@extend_validation_errors(["invalid"], field_name="force", actions=["destroy"])
 @extend_schema_view(
     list=extend_schema(summary="List measures", description="Measures, filtered and ordered."),
     retrieve=extend_schema(summary="One measure"),
@@ -95,7 +119,12 @@ class RowPagesMixin:
         summary="Change part of a measure",
         description="Nested lists present in the body are replaced whole; absent ones are kept.",
     ),
-    destroy=extend_schema(summary="Delete a measure"),
+    destroy=extend_schema(
+        summary="Delete a measure",
+        description="A measure other measures relate to is deleted only with force=true; "
+        "otherwise the answer is 409, listing them.",
+        parameters=[FORCE],
+    ),
 )
 class MeasureViewSet(RowPagesMixin, TimelineViewSet):
     """Dated measures on materials: export controls and the like, with their timeline."""
@@ -106,6 +135,7 @@ class MeasureViewSet(RowPagesMixin, TimelineViewSet):
     build_page = staticmethod(measure_page)
     lookup_field = "key"
     lookup_value_regex = SLUG
+    extra_query_parameters = {"destroy": ("force",)}
 
     def get_queryset(self):
         if self.action == "retrieve":  # representation() reads the rows it shows
@@ -121,6 +151,20 @@ class MeasureViewSet(RowPagesMixin, TimelineViewSet):
             return measure_page(list(rows), self.request)[0]
 
         return cached_read(self.request, ("measure", instance.pk), compute)
+
+    def destroy(self, request, *args, **kwargs):
+        self.force = boolean_parameter(request, "force")
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance):
+        try:
+            delete_measure(instance, force=self.force)
+        except MeasureInUse as error:
+            raise Conflict(
+                f"{instance.key} is referred to by {', '.join(error.referrers)}. Remove those "
+                "relations first, or delete with force=true to remove them too (each of those "
+                f"measures gets a history version, and restoring {instance.key} gives them back)."
+            ) from error
 
 
 @extend_schema_view(
@@ -212,7 +256,9 @@ HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 class MeasureHistoryView(StrictQueryParametersMixin, generics.ListAPIView):
     """Every recorded version of a measure, newest first, with what each one changed. Works
-    for deleted measures too, so they can be found and restored."""
+    for deleted measures too, so they can be found and restored. Who made each change is shown
+    to authenticated readers only (editors' user names are not public), which is also why this
+    view is not a shared read."""
 
     serializer_class = serializers.MeasureVersionSerializer
     filter_backends: list = []
@@ -225,11 +271,9 @@ class MeasureHistoryView(StrictQueryParametersMixin, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
-        rows = list(
-            Measure.history.filter(key=self.kwargs["key"])
-            .select_related("history_user")
-            .order_by("history_date", "history_id")
-        )
+        show_users = request.user.is_authenticated
+        rows = Measure.history.filter(key=self.kwargs["key"]).order_by("history_date", "history_id")
+        rows = list(rows.select_related("history_user") if show_users else rows)
         if not rows:
             raise NotFound("No measure with this key has ever been recorded.")
         versions, previous = [], None
@@ -240,7 +284,9 @@ class MeasureHistoryView(StrictQueryParametersMixin, generics.ListAPIView):
                     "version": row.history_id,
                     "recorded_at": row.history_date,
                     "action": HISTORY_ACTIONS[row.history_type],
-                    "user": row.history_user.get_username() if row.history_user else None,
+                    "user": (
+                        row.history_user.get_username() if show_users and row.history_user else None
+                    ),
                     "reason": row.history_change_reason,
                     "changes": changed_fields(previous, snapshot),
                     "measure": snapshot,
@@ -253,8 +299,10 @@ class MeasureHistoryView(StrictQueryParametersMixin, generics.ListAPIView):
 
 
 class MeasureRestoreView(StrictQueryParametersMixin, generics.GenericAPIView):
-    """Bring a measure back to one of its versions, nested parts included; a deleted measure
-    is recreated. Needs the add and change permissions on measures."""
+    """Bring a measure back to one of its versions, nested parts included. A deleted measure
+    is recreated with its original created_at, and the measures that related to it when it was
+    deleted (those that still exist) get those relations back, each with a history version.
+    Needs the add and change permissions on measures."""
 
     serializer_class = serializers.MeasureSerializer
     queryset = Measure.objects.none()

@@ -16,6 +16,7 @@ from .models import (
     MeasureSource,
     Sector,
 )
+from .services import delete_measure
 from .status import MeasureStatus
 
 
@@ -266,3 +267,8 @@ class MeasureAdmin(SimpleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         form.instance.sync_derived_events()
         record_version(form.instance, created=not change)
+
+    def delete_model(self, request, obj):
+        # A measure others relate to never gets here: the confirmation page lists their
+        # relations as protected (MeasureRelation.to_measure is RESTRICT) and refuses.
+        delete_measure(obj)

@@ -6,6 +6,7 @@ class TimelineConfig(AppConfig):
     verbose_name = "Timeline"
 
     def ready(self) -> None:
-        from .versioning import connect_signals
+        from . import changes, versioning
 
-        connect_signals()
+        versioning.connect_signals()
+        changes.connect_signals()

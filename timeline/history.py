@@ -8,11 +8,9 @@ version themselves once everything is saved.
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
@@ -103,10 +101,28 @@ def record_version(measure, *, created: bool, reason: str | None = None) -> None
     measure_history.create_historical_record(measure, "+" if created else "~")
 
 
+def deleted_parts(measure) -> dict[str, Any]:
+    """The snapshot a "deleted" version keeps: the nested lists, and what only recreating the
+    measure needs, its ``created_at`` and the relations other measures held to it
+    (``referred_by``), so a restore gives those back."""
+    return {
+        **measure_parts(measure),
+        "created_at": measure.created_at.isoformat(),
+        "referred_by": [
+            {"measure": key, "relation": relation}
+            for key, relation in measure.inbound_relations.order_by(
+                "from_measure__key", "relation"
+            ).values_list("from_measure__key", "relation")
+        ],
+    }
+
+
 @receiver(pre_delete, sender="timeline.Measure")
 def _remember_parts_before_delete(sender, instance, **kwargs):
     # The cascade removes the nested rows before the "deleted" version is written.
-    instance._parts_before_delete = measure_parts(instance)
+    # services.delete_measure takes the snapshot itself, before it removes inbound relations.
+    if not hasattr(instance, "_parts_before_delete"):
+        instance._parts_before_delete = deleted_parts(instance)
 
 
 @receiver(pre_create_historical_record)
@@ -135,65 +151,3 @@ def changed_fields(older: dict | None, newer: dict) -> dict[str, dict]:
         for name, value in newer.items()
         if older.get(name) != value
     }
-
-
-@transaction.atomic
-def restore_version(version, *, reason: str | None = None):
-    """Bring a measure back to ``version``, nested parts included, recreating it if deleted."""
-    from .models import Authority, Jurisdiction, Material, Measure, Sector
-    from .services import EventEntry, MaterialLink, RelationEntry, SourceEntry, save_measure
-
-    def lookup(model, field, values, name):
-        found = {
-            getattr(obj, field): obj for obj in model.objects.filter(**{f"{field}__in": values})
-        }
-        missing = [value for value in values if value not in found]
-        if missing:
-            raise ValidationError({name: f"No longer exists: {', '.join(missing)}."})
-        return [found[value] for value in values]
-
-    parts = version.parts
-    measure = Measure.objects.filter(key=version.key).first() or Measure()
-    for name in FIELD_NAMES:
-        if name != "jurisdiction":
-            setattr(measure, name, getattr(version, name))
-    measure.jurisdiction = lookup(Jurisdiction, "code", [parts["jurisdiction"]], "jurisdiction")[0]
-    materials = lookup(Material, "slug", [m["material"] for m in parts["materials"]], "materials")
-    related = lookup(Measure, "key", [r["measure"] for r in parts["related"]], "related")
-    measure._change_reason = reason or f"restored version {version.history_id}"
-    save_measure(
-        measure,
-        authorities=lookup(Authority, "slug", parts["authorities"], "authorities"),
-        target_jurisdictions=lookup(
-            Jurisdiction, "code", parts["target_jurisdictions"], "target_jurisdictions"
-        ),
-        sectors=lookup(Sector, "slug", parts["sectors"], "sectors"),
-        materials=[
-            MaterialLink(material, entry["scope"])
-            for material, entry in zip(materials, parts["materials"], strict=True)
-        ],
-        events=[
-            EventEntry(
-                date=_date(e["date"]), type=e["type"], note=e["note"], source_url=e["source_url"]
-            )
-            for e in parts["events"]
-        ],
-        sources=[
-            SourceEntry(
-                url=s["url"],
-                title=s["title"],
-                publisher=s["publisher"],
-                published_on=_date(s["published_on"]),
-            )
-            for s in parts["sources"]
-        ],
-        relations=[
-            RelationEntry(other, entry["relation"])
-            for other, entry in zip(related, parts["related"], strict=True)
-        ],
-    )
-    return measure
-
-
-def _date(value: str | None) -> datetime.date | None:
-    return datetime.date.fromisoformat(value) if value else None

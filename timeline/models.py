@@ -399,11 +399,15 @@ class RelationType(models.TextChoices):
 
 
 class MeasureRelation(models.Model):
-    """``from_measure`` <relation> ``to_measure``: No. 70 suspends No. 55."""
+    """``from_measure`` <relation> ``to_measure``: No. 70 suspends No. 55.
+
+    A measure others relate to cannot be deleted on its own (RESTRICT): their relations would
+    vanish without a trace in their history. ``services.delete_measure`` removes them first,
+    when asked to; deleting the referring measures in the same operation is allowed."""
 
     from_measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="relations")
     to_measure = models.ForeignKey(
-        Measure, on_delete=models.CASCADE, related_name="inbound_relations"
+        Measure, on_delete=models.RESTRICT, related_name="inbound_relations"
     )
     relation = models.CharField(max_length=20, choices=RelationType.choices)
 

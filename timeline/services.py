@@ -1,5 +1,6 @@
-"""Writes that touch a measure and its nested parts together; the API, the admin and the
-loader all go through here so the timeline's derived entries stay in step."""
+"""Writes of measures (saving with nested parts, deleting, restoring a version); the API, the
+admin and the loader all go through here so the timeline's derived entries, the history and
+``updated_at`` stay in step."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q, RestrictedError
+from django.utils.dateparse import parse_datetime
 
-from .history import FIELD_NAMES, record_version
+from .changes import touch_measures
+from .history import FIELD_NAMES, deleted_parts, record_version
 from .models import (
     Authority,
     Jurisdiction,
@@ -214,3 +218,149 @@ def _replace(measure: Measure, existing, rows: list, owner: str = "measure") -> 
         setattr(row, owner, measure)
     if rows:
         type(rows[0]).objects.bulk_create(rows)
+
+
+class MeasureInUse(Exception):
+    """Other measures relate to the measure being deleted."""
+
+    def __init__(self, measure: Measure, referrers: list[str]):
+        self.referrers = referrers
+        super().__init__(f"{measure.key} is referred to by {', '.join(referrers)}.")
+
+
+@transaction.atomic
+def delete_measure(measure: Measure, *, force: bool = False) -> list[str]:
+    """Delete ``measure``; returns the keys of the measures that related to it.
+
+    Their relations to it would go with it, leaving no trace in their history or
+    ``updated_at``, so such a delete raises MeasureInUse unless ``force``. Forced, each of them
+    loses those relations with a history version saying why and a new ``updated_at``, and the
+    "deleted" version keeps the relations so that restoring the measure gives them back."""
+    inbound = list(measure.inbound_relations.values_list("from_measure_id", "from_measure__key"))
+    referrers = sorted({key for _, key in inbound})
+    if referrers and not force:
+        raise MeasureInUse(measure, referrers)
+    measure._parts_before_delete = deleted_parts(measure)
+    if inbound:
+        measure._change_reason = f"deleted with the relations of {', '.join(referrers)} to it"
+        measure.inbound_relations.all().delete()
+        _relations_changed(
+            {pk for pk, _ in inbound},
+            reason=f"relation to {measure.key} removed: {measure.key} deleted",
+        )
+    try:
+        measure.delete()
+    except RestrictedError as error:  # a relation to it was added since it was read
+        added = sorted({str(relation.from_measure) for relation in error.restricted_objects})
+        raise MeasureInUse(measure, added) from error
+    return referrers
+
+
+def _relations_changed(measure_ids: set[int], *, reason: str) -> None:
+    """Measures whose relations changed because the other measure was deleted or restored:
+    a new ``updated_at`` (one UPDATE) and a history version each, saying why."""
+    touch_measures(Q(pk__in=measure_ids))
+    for measure in Measure.objects.filter(pk__in=measure_ids).select_related("jurisdiction"):
+        record_version(measure, created=False, reason=reason)
+
+
+@transaction.atomic
+def restore_version(version, *, reason: str | None = None) -> Measure:
+    """Bring a measure back to ``version``, nested parts included. A deleted measure is
+    recreated, with its first ``created_at`` and the relations others held to it when it was
+    deleted (see ``_bring_back``)."""
+
+    def lookup(model, field, values, name):
+        found = {
+            getattr(obj, field): obj for obj in model.objects.filter(**{f"{field}__in": values})
+        }
+        missing = [value for value in values if value not in found]
+        if missing:
+            raise ValidationError({name: f"No longer exists: {', '.join(missing)}."})
+        return [found[value] for value in values]
+
+    parts = version.parts
+    measure = Measure.objects.filter(key=version.key).first() or Measure()
+    recreated = measure.pk is None
+    for name in FIELD_NAMES:
+        if name != "jurisdiction":
+            setattr(measure, name, getattr(version, name))
+    measure.jurisdiction = lookup(Jurisdiction, "code", [parts["jurisdiction"]], "jurisdiction")[0]
+    materials = lookup(Material, "slug", [m["material"] for m in parts["materials"]], "materials")
+    related = lookup(Measure, "key", [r["measure"] for r in parts["related"]], "related")
+    measure._change_reason = reason or f"restored version {version.history_id}"
+    save_measure(
+        measure,
+        authorities=lookup(Authority, "slug", parts["authorities"], "authorities"),
+        target_jurisdictions=lookup(
+            Jurisdiction, "code", parts["target_jurisdictions"], "target_jurisdictions"
+        ),
+        sectors=lookup(Sector, "slug", parts["sectors"], "sectors"),
+        materials=[
+            MaterialLink(material, entry["scope"])
+            for material, entry in zip(materials, parts["materials"], strict=True)
+        ],
+        events=[
+            EventEntry(
+                date=_date(e["date"]), type=e["type"], note=e["note"], source_url=e["source_url"]
+            )
+            for e in parts["events"]
+        ],
+        sources=[
+            SourceEntry(
+                url=s["url"],
+                title=s["title"],
+                publisher=s["publisher"],
+                published_on=_date(s["published_on"]),
+            )
+            for s in parts["sources"]
+        ],
+        relations=[
+            RelationEntry(other, entry["relation"])
+            for other, entry in zip(related, parts["related"], strict=True)
+        ],
+    )
+    if recreated:
+        _bring_back(measure)
+    return measure
+
+
+def _bring_back(measure: Measure) -> None:
+    """A recreated measure keeps its first ``created_at`` and gets back the relations other
+    measures held to it when it was last deleted: from those that still exist, each with a
+    history version saying why."""
+    versions = Measure.history.filter(key=measure.key)
+    deleted = versions.filter(history_type="-").order_by("-history_date", "-history_id").first()
+    parts = deleted.parts if deleted is not None else {}
+    created_at = parse_datetime(parts.get("created_at") or "") or (
+        # Versions deleted before created_at was kept: the first version's time.
+        versions.order_by("history_date").values_list("history_date", flat=True).first()
+    )
+    if created_at is not None:
+        Measure.objects.filter(pk=measure.pk).update(created_at=created_at)
+        measure.created_at = created_at
+    held = parts.get("referred_by", [])
+    referrers = dict(
+        Measure.objects.filter(key__in={entry["measure"] for entry in held}).values_list(
+            "key", "pk"
+        )
+    )
+    rows = [
+        MeasureRelation(
+            from_measure_id=referrers[entry["measure"]],
+            to_measure=measure,
+            relation=entry["relation"],
+        )
+        for entry in held
+        if entry["measure"] in referrers
+    ]
+    if rows:
+        MeasureRelation.objects.bulk_create(rows)
+        _relations_changed(
+            {row.from_measure_id for row in rows},
+            reason=f"relation to {measure.key} restored: {measure.key} restored",
+        )
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None

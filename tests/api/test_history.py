@@ -16,8 +16,8 @@ def without_timestamps(body: dict) -> dict:
     return {k: v for k, v in body.items() if k not in {"created_at", "updated_at"}}
 
 
-def test_loaded_measure_has_a_created_version_from_the_loader(client, demo_data):
-    versions = history(client, "cn-mofcom-2025-62")
+def test_loaded_measure_has_a_created_version_from_the_loader(reader_client, demo_data):
+    versions = history(reader_client, "cn-mofcom-2025-62")
     assert [v["action"] for v in versions] == ["created"]
     assert versions[0]["user"] is None
     assert versions[0]["reason"] == "load_timeline"
@@ -29,13 +29,15 @@ def test_loaded_measure_has_a_created_version_from_the_loader(client, demo_data)
     ]
 
 
-def test_api_change_is_recorded_with_user_and_field_level_changes(client, editor_client, demo_data):
+def test_api_change_is_recorded_with_user_and_field_level_changes(
+    reader_client, editor_client, demo_data
+):
     editor_client.patch(
         f"{URL}cn-mofcom-2025-62/",
         {"title": "Renamed", "materials": [{"material": "gallium", "scope": "all"}]},
         format="json",
     )
-    newest, original = history(client, "cn-mofcom-2025-62")
+    newest, original = history(reader_client, "cn-mofcom-2025-62")
     assert newest["action"] == "changed"
     assert newest["user"] == "editor"
     assert set(newest["changes"]) == {"title", "materials"}
@@ -45,6 +47,19 @@ def test_api_change_is_recorded_with_user_and_field_level_changes(client, editor
     }
     assert newest["changes"]["materials"]["new"] == [{"material": "gallium", "scope": "all"}]
     assert original["action"] == "created"
+
+
+@pytest.mark.parametrize(
+    ("reader", "user"),
+    [("client", None), ("reader_client", "editor"), ("editor_client", "editor")],
+)
+def test_who_made_a_change_is_shown_to_authenticated_readers_only(
+    request, editor_client, demo_data, reader, user
+):
+    editor_client.patch(f"{URL}cn-mofcom-2025-62/", {"title": "Renamed"}, format="json")
+    newest = history(request.getfixturevalue(reader), "cn-mofcom-2025-62")[0]
+    assert newest["user"] == user
+    assert newest["reason"] is None and newest["changes"]["title"]["new"] == "Renamed"
 
 
 def test_unchanged_put_records_no_version(editor_client, demo_data):
@@ -91,12 +106,12 @@ def test_history_of_unknown_key_is_404(client, demo_data):
     assert client.get(f"{URL}never-existed/history/").status_code == 404
 
 
-def test_admin_edit_is_recorded_with_its_inlines(admin_client, client, demo_data):
+def test_admin_edit_is_recorded_with_its_inlines(admin_client, reader_client, demo_data):
     from tests.timeline.test_admin import measure_form
 
     response = admin_client.post(reverse("admin:timeline_measure_add"), measure_form())
     assert response.status_code == 302
-    (created,) = history(client, "cn-test-2026-1")
+    (created,) = history(reader_client, "cn-test-2026-1")
     assert created["user"] == "admin"
     assert created["measure"]["materials"] == [{"material": "gallium", "scope": "metal"}]
     assert [e["type"] for e in created["measure"]["events"]] == ["suspended"]

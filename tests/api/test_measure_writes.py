@@ -130,9 +130,9 @@ def test_patch_replaces_only_the_nested_lists_present(editor_client, demo_data):
 
 
 def test_delete_removes_the_measure_and_its_timeline(editor_client, demo_data):
-    assert editor_client.delete(URL + "cn-mofcom-2025-62/").status_code == 204
-    assert editor_client.get(URL + "cn-mofcom-2025-62/").status_code == 404
-    assert not MeasureEvent.objects.filter(measure__key="cn-mofcom-2025-62").exists()
+    assert editor_client.delete(URL + "cn-mofcom-gac-2023-23/").status_code == 204
+    assert editor_client.get(URL + "cn-mofcom-gac-2023-23/").status_code == 404
+    assert not MeasureEvent.objects.filter(measure__key="cn-mofcom-gac-2023-23").exists()
 
 
 def test_duplicate_key_is_400_naming_key(editor_client, demo_data):

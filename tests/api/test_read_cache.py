@@ -15,8 +15,11 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.datastructures import CaseInsensitiveMapping
+from knox.models import AuthToken
+from rest_framework.authentication import BaseAuthentication
 
 from api.response_cache import SharedResponseCache
+from api.views import MeasureViewSet
 
 DETAIL = "/api/v1/measures/cn-mofcom-2025-62/"
 
@@ -91,6 +94,7 @@ def test_anonymous_hit_reads_only_the_version_and_repeats_the_response(wsgi, dem
 READS = [
     "/api/v1/measures/?material=gallium",
     DETAIL,
+    "/api/v1/measures/cn-mofcom-2025-72/",  # relates to cn-mofcom-2024-46-art2
     f"{DETAIL}timeline/",
     "/api/v1/events/?type=suspended",
     "/api/v1/materials/gallium/timeline/",
@@ -114,7 +118,7 @@ READS = [
         lambda c: c.patch(
             "/api/v1/materials/germanium/", {"groups": ["rare-earth-elements"]}, format="json"
         ),
-        lambda c: c.delete("/api/v1/measures/cn-mofcom-2024-46-art2/"),
+        lambda c: c.delete("/api/v1/measures/cn-mofcom-2024-46-art2/?force=true"),
     ],
 )
 @pytest.mark.parametrize("reader", ["anonymous, shared answers", "signed in, cached data"])
@@ -207,12 +211,48 @@ def test_each_origin_gets_its_own_cors_answer(wsgi, demo_data, settings):
     assert "Access-Control-Allow-Origin" not in other.headers
 
 
-def test_history_is_not_shared_because_it_names_users(wsgi, editor_client, demo_data):
+@pytest.mark.parametrize("first", ["authenticated", "anonymous"])
+def test_history_names_users_to_authenticated_readers_only_whatever_came_first(
+    wsgi, editor_client, demo_data, first
+):
     editor_client.patch(DETAIL, {"title": "Renamed"}, format="json")
+    token = AuthToken.objects.create(user=User.objects.get(username="editor"))[1]
     url = f"{DETAIL}history/"
-    assert wsgi(url).json()["results"][0]["user"] == "editor"
-    User.objects.filter(username="editor").update(username="editor-renamed")
-    assert wsgi(url).json()["results"][0]["user"] == "editor-renamed"
+
+    def user(reader: str):
+        headers = {"Authorization": f"Token {token}"} if reader == "authenticated" else {}
+        return wsgi(url, **headers).json()["results"][0]["user"]
+
+    readers = (
+        ["authenticated", "anonymous"]
+        if first == "authenticated"
+        else ["anonymous", "authenticated"]
+    )
+    for reader in readers * 2:
+        assert user(reader) == ("editor" if reader == "authenticated" else None)
+
+
+class HeaderAuthentication(BaseAuthentication):
+    """Signs in by a header the shared cache does not know about."""
+
+    def authenticate(self, request):
+        name = request.META.get("HTTP_X_TEST_USER")
+        return (User.objects.get(username=name), None) if name else None
+
+
+def test_an_answer_computed_for_a_signed_in_user_is_never_shared(wsgi, demo_data, monkeypatch):
+    User.objects.create_user("someone")
+    viewset = MeasureViewSet
+    monkeypatch.setattr(
+        viewset, "authentication_classes", [HeaderAuthentication, *viewset.authentication_classes]
+    )
+    assert wsgi(DETAIL, X_Test_User="someone").status == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert wsgi(DETAIL).status == 200
+    assert len(queries) > 1  # computed: the signed-in answer was not kept for others
+    with CaptureQueriesContext(connection) as queries:
+        wsgi(DETAIL)
+    assert len(queries) == 1  # the anonymous answer was
 
 
 @pytest.fixture
