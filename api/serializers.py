@@ -19,6 +19,7 @@ from timeline.models import (
     Confidence,
     EventType,
     Jurisdiction,
+    JurisdictionCodeField,
     Material,
     MaterialCategory,
     Measure,
@@ -27,6 +28,7 @@ from timeline.models import (
     RelationType,
     Sector,
     date_range_validators,
+    normalize_jurisdiction_code,
 )
 from timeline.services import EventEntry, MaterialLink, RelationEntry, SourceEntry, save_measure
 from timeline.status import MeasureStatus
@@ -97,7 +99,19 @@ class ImmutableLookupMixin:
         return attrs
 
 
+@extend_schema_field({"type": "string", "pattern": "^[A-Za-z]{2,8}$", "maxLength": 8})
+class JurisdictionCodeInputField(serializers.CharField):
+    """A jurisdiction code in a body, upper-cased before it is validated ("cn" is CN)."""
+
+    def to_internal_value(self, data):
+        return normalize_jurisdiction_code(super().to_internal_value(data))
+
+
 class JurisdictionSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        JurisdictionCodeField: JurisdictionCodeInputField,
+    }
     lookup_field_name = "code"
     url = serializers.HyperlinkedIdentityField(
         view_name="api:jurisdiction-detail", lookup_field="code", help_text="This resource."
@@ -105,8 +119,32 @@ class JurisdictionSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializer
 
     class Meta:
         model = Jurisdiction
-        fields = ["code", "url", "name"]
-        extra_kwargs = {"name": {"help_text": "Name of the country or bloc."}}
+        fields = ["code", "url", "name", "kind"]
+        extra_kwargs = {
+            "code": {
+                "help_text": "ISO 3166-1 alpha-2 code or bloc code; any case on input, "
+                "upper-case in answers."
+            },
+            "name": {"help_text": "Name of the country, bloc or organisation."},
+            "kind": {
+                "help_text": "Country or territory, bloc, or international organisation. Fixed "
+                "for the built-in codes; when left out of a new one, the built-in kind or "
+                "country."
+            },
+        }
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance is None and "kind" not in attrs:
+            attrs["kind"] = Jurisdiction.default_kind(attrs["code"])
+        jurisdiction = copy.copy(self.instance) if self.instance is not None else Jurisdiction()
+        for name, value in attrs.items():
+            setattr(jurisdiction, name, value)
+        try:
+            jurisdiction.full_clean()
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+        return attrs
 
 
 class AuthoritySerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):

@@ -6,6 +6,7 @@ from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import generics, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -137,6 +138,7 @@ class MaterialViewSet(TimelineViewSet):
         return material_queryset()
 
 
+@extend_validation_errors(["invalid"], field_name="kind", methods=["post", "put", "patch"])
 class JurisdictionViewSet(TimelineViewSet):
     """Countries and blocs that issue measures or are their targets."""
 

@@ -224,6 +224,7 @@ SPECTACULAR_SETTINGS = {
         "MaterialCategoryEnum": "timeline.models.MaterialCategory",
         "RelationTypeEnum": "timeline.models.RelationType",
         "ConfidenceEnum": "timeline.models.Confidence",
+        "JurisdictionKindEnum": "timeline.models.JurisdictionKind",
         "MeasureStatusEnum": "timeline.status.MeasureStatus",
     },
     "POSTPROCESSING_HOOKS": [

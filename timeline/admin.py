@@ -21,7 +21,8 @@ from .status import MeasureStatus
 
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name"]
+    list_display = ["code", "name", "kind"]
+    list_filter = ["kind"]
     search_fields = ["code", "name"]
 
 

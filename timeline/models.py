@@ -18,7 +18,7 @@ from .status import SUSPENSION_EVENTS, MeasureStatus, status_on
 
 jurisdiction_code_validator = RegexValidator(
     r"^[A-Z]{2,8}$",
-    "Use an ISO 3166-1 alpha-2 code (CN, US) or an upper-case bloc code (EU).",
+    "Use an ISO 3166-1 alpha-2 code (CN, US) or a bloc code of up to 8 letters (EU).",
 )
 HS_CODE = re.compile(r"\d{4,10}")
 # Dates outside this span are typing errors, not trade measures.
@@ -31,22 +31,84 @@ date_range_validators = [
 cas_number_validator = RegexValidator(r"^\d{2,7}-\d{2}-\d$", "A CAS number looks like 7440-55-3.")
 
 
+def normalize_jurisdiction_code(value):
+    """Jurisdiction codes are upper-case letters, matched case-insensitively: "cn" is CN.
+    Only ASCII is folded, so no other letter (the Turkish dotless i, say) turns into one."""
+    return value.upper() if isinstance(value, str) and value.isascii() else value
+
+
+class JurisdictionCodeField(models.CharField):
+    """A jurisdiction code, upper-cased wherever it enters: in lookups (``code="cn"`` finds CN,
+    so URLs, body fields and filters match whatever the case), in validation and on save."""
+
+    def to_python(self, value):
+        return normalize_jurisdiction_code(super().to_python(value))
+
+    def get_prep_value(self, value):
+        return normalize_jurisdiction_code(super().get_prep_value(value))
+
+    def pre_save(self, model_instance, add):
+        value = normalize_jurisdiction_code(super().pre_save(model_instance, add))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+class JurisdictionKind(models.TextChoices):
+    COUNTRY = "country", "Country or territory (ISO 3166-1)"
+    BLOC = "bloc", "Bloc (customs union or economic community)"
+    ORGANISATION = "organisation", "International organisation"
+
+
 class Jurisdiction(models.Model):
-    code = models.CharField(
+    code = JurisdictionCodeField(
         max_length=8,
         unique=True,
         validators=[jurisdiction_code_validator],
-        help_text="ISO 3166-1 alpha-2 code, or a bloc code such as EU.",
+        help_text="ISO 3166-1 alpha-2 code, or a bloc code such as EU; any case on input.",
     )
     name = models.CharField(max_length=200)
+    kind = models.CharField(
+        max_length=20,
+        choices=JurisdictionKind.choices,
+        default=JurisdictionKind.COUNTRY,
+        help_text="Country or territory, bloc, or international organisation.",
+    )
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=JurisdictionKind.values), name="jurisdiction_kind_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("api:jurisdiction-detail", kwargs={"code": self.code})
+
+    @staticmethod
+    def default_kind(code: str) -> str:
+        """The kind the built-in reference data gives ``code``; a country for other codes."""
+        from .reference_data.jurisdictions import reference_jurisdictions
+
+        known = reference_jurisdictions().get(normalize_jurisdiction_code(code))
+        return known.kind if known else JurisdictionKind.COUNTRY
+
+    def clean(self) -> None:
+        from .reference_data.jurisdictions import reference_jurisdictions
+
+        known = reference_jurisdictions().get(normalize_jurisdiction_code(self.code))
+        if known is not None and self.kind != known.kind:
+            raise ValidationError(
+                {
+                    "kind": f"{known.code} is built in with kind {known.kind!r} "
+                    f"({known.source}); give that kind or leave it out."
+                }
+            )
 
 
 class Authority(models.Model):
