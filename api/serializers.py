@@ -28,6 +28,7 @@ from timeline.models import (
     RelationType,
     Sector,
     date_range_validators,
+    normalize_hs_code,
     normalize_jurisdiction_code,
 )
 from timeline.services import EventEntry, MaterialLink, RelationEntry, SourceEntry, save_measure
@@ -184,15 +185,29 @@ class SectorSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.Mode
         }
 
 
+class HSCodeInputField(serializers.CharField):
+    """An HS code in a body: text (a number would lose a chapter's leading zero), stored as
+    digits only. Whether it is in the nomenclature is the material's rule."""
+
+    default_error_messages = {"invalid": 'Give the HS code as text, e.g. "2805.30".'}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return normalize_hs_code(super().to_internal_value(data))
+
+
 class MaterialSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
     lookup_field_name = "slug"
     url = serializers.HyperlinkedIdentityField(
         view_name="api:material-detail", lookup_field="slug", help_text="This resource."
     )
     hs_codes = serializers.ListField(
-        child=serializers.RegexField(r"^\d{4,10}$", max_length=10),
+        child=HSCodeInputField(max_length=20),
         required=False,
-        help_text="Harmonized System codes (4 to 10 digits each).",
+        help_text="Harmonized System codes: an HS 2022 chapter, heading or subheading (2, 4 or "
+        "6 digits), or a national tariff line of 8 to 10 digits under a listed subheading. "
+        "Dots and spaces are accepted (2805.30) and dropped.",
     )
     groups = serializers.SlugRelatedField(
         many=True,

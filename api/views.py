@@ -126,6 +126,7 @@ class MeasureViewSet(RowPagesMixin, TimelineViewSet):
     list=extend_schema(summary="List materials"),
     retrieve=extend_schema(summary="One material"),
 )
+@extend_validation_errors(["invalid"], field_name="hs_codes", methods=["post", "put", "patch"])
 class MaterialViewSet(TimelineViewSet):
     """Materials and the groups they belong to (groups nest)."""
 

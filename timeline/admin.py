@@ -7,6 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from .history import record_version
 from .models import (
     Authority,
+    HSCode,
     Jurisdiction,
     Material,
     Measure,
@@ -24,6 +25,24 @@ class JurisdictionAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "kind"]
     list_filter = ["kind"]
     search_fields = ["code", "name"]
+
+
+@admin.register(HSCode)
+class HSCodeAdmin(admin.ModelAdmin):
+    """The HS nomenclature is reference data: read here, kept by ``sync_reference_data``."""
+
+    list_display = ["code", "level", "description"]
+    list_filter = ["level"]
+    search_fields = ["code", "description"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Authority)

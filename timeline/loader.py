@@ -29,6 +29,7 @@ from .models import (
     Material,
     Measure,
     Sector,
+    normalize_hs_code,
     normalize_jurisdiction_code,
 )
 from .services import EventEntry, MaterialLink, RelationEntry, SourceEntry, save_measure
@@ -358,7 +359,7 @@ class _Loader:
                     "symbol": _text(record, "symbol"),
                     "atomic_number": atomic_number,
                     "cas_number": _text(record, "cas_number"),
-                    "hs_codes": _list(record, "hs_codes"),
+                    "hs_codes": [normalize_hs_code(code) for code in _list(record, "hs_codes")],
                 },
             )
             return outcome

@@ -61,20 +61,61 @@ def test_material_write_sets_groups_and_refuses_cycles(editor_client, demo_data)
     assert error_attrs(circular) == {"groups"}
 
 
-def test_material_refuses_bad_hs_code_and_non_group_parent(editor_client, demo_data):
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        (["2805.30", "2805 30 19 10"], ["280530", "2805301910"]),
+        (["28", "8112.92"], ["28", "811292"]),
+        ([], []),
+    ],
+)
+def test_material_hs_codes_accept_dots_and_spaces_and_are_stored_as_digits(
+    editor_client, demo_data, given, stored
+):
+    response = editor_client.patch("/api/v1/materials/gallium/", {"hs_codes": given}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["hs_codes"] == stored
+
+
+@pytest.mark.parametrize(
+    ("given", "detail"),
+    [
+        (["2899"], "2899 is not a chapter, heading or subheading of HS 2022."),
+        (
+            ["2805991910"],
+            "2805991910 is a national tariff line under 280599, which is not a subheading of HS 2022.",
+        ),
+        (["28.0.5.3"], "'28053' is not an HS code"),
+    ],
+)
+def test_material_hs_code_outside_the_nomenclature_is_400_naming_hs_codes(
+    editor_client, demo_data, given, detail
+):
+    response = editor_client.patch("/api/v1/materials/gallium/", {"hs_codes": given}, format="json")
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["attr"] == "hs_codes"
+    assert error["detail"].startswith(detail)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "attr"),
+    [
+        ("hs_codes", ["12ab"], "hs_codes"),
+        ("hs_codes", [2805], "hs_codes.0"),
+        ("groups", ["gallium"], "groups"),
+    ],
+)
+def test_material_refuses_bad_hs_code_and_non_group_parent(
+    editor_client, demo_data, field, value, attr
+):
     response = editor_client.post(
         "/api/v1/materials/",
-        {
-            "slug": "x",
-            "name": "X",
-            "category": "product",
-            "hs_codes": ["12ab"],
-            "groups": ["gallium"],
-        },
+        {"slug": "x", "name": "X", "category": "product", field: value},
         format="json",
     )
     assert response.status_code == 400
-    assert {"hs_codes.0", "groups"} <= error_attrs(response)
+    assert error_attrs(response) == {attr}
 
 
 def test_authority_list(client, demo_data):

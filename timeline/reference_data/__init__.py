@@ -26,13 +26,19 @@ class SyncReport:
     def changed(self) -> bool:
         return bool(self.created or self.updated or self.deleted)
 
-    def lines(self) -> list[str]:
+    def lines(self, most: int = 20) -> list[str]:
+        """A summary line, then the changes (at most ``most`` of each sort) and notes."""
         lines = [
             f"{self.table}: {len(self.created)} created, {len(self.updated)} updated, "
             f"{len(self.deleted)} deleted, {self.unchanged} unchanged"
         ]
-        lines += [f"  created {entry}" for entry in self.created]
-        lines += [f"  updated {entry}" for entry in self.updated]
-        lines += [f"  deleted {entry}" for entry in self.deleted]
+        for verb, entries in (
+            ("created", self.created),
+            ("updated", self.updated),
+            ("deleted", self.deleted),
+        ):
+            lines += [f"  {verb} {entry}" for entry in entries[:most]]
+            if len(entries) > most:
+                lines.append(f"  ... and {len(entries) - most} more {verb}")
         lines += [f"  note: {note}" for note in self.notes]
         return lines

@@ -25,6 +25,9 @@ class ReferenceJurisdiction:
     kind: str
     source: str = OUR_LIST
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", str(self.kind))  # the value, not the enum member
+
 
 # Blocs and organisations that adopt measures on trade in materials or are named by them. Two
 # letters are ISO 3166-1's: a body gets a two-letter code only where ISO 3166-1 reserves it for
@@ -97,7 +100,7 @@ def sync_jurisdictions(*, apps=django_apps, prune: bool = False) -> SyncReport:
             report.created.append(f"{code} ({wanted.name}, {wanted.kind})")
             continue
         changes = [
-            f"{name} {str(getattr(row, name))!r} -> {str(getattr(wanted, name))!r}"
+            f"{name} {getattr(row, name)!r} -> {getattr(wanted, name)!r}"
             for name in ("name", "kind")
             if getattr(row, name) != getattr(wanted, name)
         ]
