@@ -18,6 +18,7 @@ from timeline.models import (
     Authority,
     Confidence,
     EventType,
+    HSCode,
     Jurisdiction,
     JurisdictionCodeField,
     Material,
@@ -260,6 +261,64 @@ class MaterialSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.Mo
         except DjangoValidationError as error:
             raise as_drf_error(error) from error
         return attrs
+
+
+class HSCodeReferenceSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:hs-code-detail", lookup_field="code", help_text="This code's resource."
+    )
+
+    class Meta:
+        model = HSCode
+        fields = ["code", "url", "level", "description"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "code": {"help_text": "2, 4 or 6 digits: chapter, heading or subheading."},
+            "level": {"help_text": "Where the code sits in the nomenclature."},
+            "description": {"help_text": "The nomenclature's short English description."},
+        }
+
+
+class HSCodeSerializer(HSCodeReferenceSerializer):
+    """A code of the HS 2022 nomenclature with what sits above and below it. Asked for a
+    national tariff line, the answer is the subheading it extends, with a note."""
+
+    parents = HSCodeReferenceSerializer(
+        source="ancestors",
+        many=True,
+        read_only=True,
+        help_text="The chapter, then the heading, this code sits in; empty for a chapter.",
+    )
+    children = HSCodeReferenceSerializer(
+        many=True,
+        read_only=True,
+        help_text="The headings of a chapter, the subheadings of a heading; empty for a "
+        "subheading (national lines are not listed).",
+    )
+    national_line = serializers.SerializerMethodField(
+        help_text="The national tariff line (8 to 10 digits) that was asked for; null when a "
+        "code of the nomenclature was."
+    )
+    note = serializers.SerializerMethodField(
+        help_text="Why a national line is answered with its subheading; null otherwise."
+    )
+
+    class Meta(HSCodeReferenceSerializer.Meta):
+        fields = [*HSCodeReferenceSerializer.Meta.fields, "parents", "children"]
+        fields += ["national_line", "note"]
+        read_only_fields = fields
+
+    def get_national_line(self, entry: HSCode) -> str | None:
+        return self.context.get("national_line")
+
+    def get_note(self, entry: HSCode) -> str | None:
+        line = self.context.get("national_line")
+        if not line:
+            return None
+        return (
+            f"{line} is a national tariff line, not part of the WCO's HS 2022 nomenclature; "
+            f"this is the subheading it extends, {entry.code}."
+        )
 
 
 class MeasureMaterialSerializer(StrictFieldsMixin, serializers.Serializer):

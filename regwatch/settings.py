@@ -225,6 +225,7 @@ SPECTACULAR_SETTINGS = {
         "RelationTypeEnum": "timeline.models.RelationType",
         "ConfidenceEnum": "timeline.models.Confidence",
         "JurisdictionKindEnum": "timeline.models.JurisdictionKind",
+        "HSLevelEnum": "timeline.models.HSLevel",
         "MeasureStatusEnum": "timeline.status.MeasureStatus",
     },
     "POSTPROCESSING_HOOKS": [
