@@ -48,7 +48,7 @@ class HSCodeAdmin(admin.ModelAdmin):
 @admin.register(Authority)
 class AuthorityAdmin(SimpleHistoryAdmin):
     list_display = ["abbreviation", "name", "jurisdiction", "website"]
-    list_filter = ["jurisdiction"]
+    list_filter = [("jurisdiction", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["jurisdiction"]
     search_fields = ["slug", "abbreviation", "name"]
     prepopulated_fields = {"slug": ["abbreviation"]}
@@ -234,7 +234,7 @@ class MeasureAdmin(SimpleHistoryAdmin):
     form = MeasureForm
     list_display = ["key", "title", "jurisdiction", "measure_type", "effective_on", "status_today"]
     list_filter = [
-        "jurisdiction",
+        ("jurisdiction", admin.RelatedOnlyFieldListFilter),
         "measure_type",
         StatusListFilter,
         ("authorities", admin.RelatedOnlyFieldListFilter),

@@ -246,3 +246,10 @@ def test_admin_saves_when_nobody_else_did(admin_client_with_data):
     form = measure_form(key="cn-mofcom-2025-62", title="My title", loaded_version=loaded)
     assert admin_client_with_data.post(url, form).status_code == 302
     assert Measure.objects.get(pk=measure.pk).title == "My title"
+
+
+@pytest.mark.parametrize("model", ["measure", "authority"])
+def test_changelist_filters_offer_only_the_jurisdictions_in_use(admin_client_with_data, model):
+    body = admin_client_with_data.get(reverse(f"admin:timeline_{model}_changelist")).content
+    assert "China (CN)" in body.decode()
+    assert "Japan (JP)" not in body.decode()
