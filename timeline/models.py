@@ -36,8 +36,9 @@ def normalize_jurisdiction_code(value):
 
 
 class JurisdictionCodeField(models.CharField):
-    """A jurisdiction code, upper-cased wherever it enters: in lookups (``code="cn"`` finds CN,
-    so URLs, body fields and filters match whatever the case), in validation and on save."""
+    """A jurisdiction code, upper-cased wherever it enters: in lookups (``code="cn"`` and
+    ``code__in=["cn"]`` find CN, so URLs and body fields match whatever the case), in
+    validation and on save."""
 
     def to_python(self, value):
         return normalize_jurisdiction_code(super().to_python(value))
