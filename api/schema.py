@@ -25,6 +25,8 @@ PATH_PARAMETERS = {
     "jurisdictions": "ISO 3166-1 alpha-2 or bloc code of the jurisdiction, e.g. CN.",
     "authorities": "Slug of the authority, e.g. mofcom.",
     "sectors": "Slug of the sector, e.g. electric-vehicles.",
+    "hs": "HS code: 2, 4 or 6 digits, dots allowed (2805.30), or a national tariff line of "
+    "8 to 10 digits.",
 }
 
 

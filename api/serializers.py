@@ -18,7 +18,9 @@ from timeline.models import (
     Authority,
     Confidence,
     EventType,
+    HSCode,
     Jurisdiction,
+    JurisdictionCodeField,
     Material,
     MaterialCategory,
     Measure,
@@ -27,6 +29,8 @@ from timeline.models import (
     RelationType,
     Sector,
     date_range_validators,
+    normalize_hs_code,
+    normalize_jurisdiction_code,
 )
 from timeline.services import EventEntry, MaterialLink, RelationEntry, SourceEntry, save_measure
 from timeline.status import MeasureStatus
@@ -103,7 +107,19 @@ class GroupSlugField(serializers.SlugRelatedField):
     reference_format = "material-group-slug"
 
 
+@extend_schema_field({"type": "string", "pattern": "^[A-Za-z]{2,8}$", "maxLength": 8})
+class JurisdictionCodeInputField(serializers.CharField):
+    """A jurisdiction code in a body, upper-cased before it is validated ("cn" is CN)."""
+
+    def to_internal_value(self, data):
+        return normalize_jurisdiction_code(super().to_internal_value(data))
+
+
 class JurisdictionSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        JurisdictionCodeField: JurisdictionCodeInputField,
+    }
     lookup_field_name = "code"
     url = serializers.HyperlinkedIdentityField(
         view_name="api:jurisdiction-detail", lookup_field="code", help_text="This resource."
@@ -111,8 +127,32 @@ class JurisdictionSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializer
 
     class Meta:
         model = Jurisdiction
-        fields = ["code", "url", "name"]
-        extra_kwargs = {"name": {"help_text": "Name of the country or bloc."}}
+        fields = ["code", "url", "name", "kind"]
+        extra_kwargs = {
+            "code": {
+                "help_text": "ISO 3166-1 alpha-2 code or bloc code; any case on input, "
+                "upper-case in answers."
+            },
+            "name": {"help_text": "Name of the country, bloc or organisation."},
+            "kind": {
+                "help_text": "Country or territory, bloc, or international organisation. Fixed "
+                "for the built-in codes; when left out of a new one, the built-in kind or "
+                "country."
+            },
+        }
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance is None and "kind" not in attrs:
+            attrs["kind"] = Jurisdiction.default_kind(attrs["code"])
+        jurisdiction = copy.copy(self.instance) if self.instance is not None else Jurisdiction()
+        for name, value in attrs.items():
+            setattr(jurisdiction, name, value)
+        try:
+            jurisdiction.full_clean()
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+        return attrs
 
 
 class AuthoritySerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
@@ -152,15 +192,29 @@ class SectorSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.Mode
         }
 
 
+class HSCodeInputField(serializers.CharField):
+    """An HS code in a body: text (a number would lose a chapter's leading zero), stored as
+    digits only. Whether it is in the nomenclature is the material's rule."""
+
+    default_error_messages = {"invalid": 'Give the HS code as text, e.g. "2805.30".'}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return normalize_hs_code(super().to_internal_value(data))
+
+
 class MaterialSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
     lookup_field_name = "slug"
     url = serializers.HyperlinkedIdentityField(
         view_name="api:material-detail", lookup_field="slug", help_text="This resource."
     )
     hs_codes = serializers.ListField(
-        child=serializers.RegexField(r"^\d{4,10}$", max_length=10),
+        child=HSCodeInputField(max_length=20),
         required=False,
-        help_text="Harmonized System codes (4 to 10 digits each).",
+        help_text="Harmonized System codes: an HS 2022 chapter, heading or subheading (2, 4 or "
+        "6 digits), or a national tariff line of 8 to 10 digits under a listed subheading. "
+        "Dots and spaces are accepted (2805.30) and dropped.",
     )
     groups = GroupSlugField(
         many=True,
@@ -213,6 +267,64 @@ class MaterialSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.Mo
         except DjangoValidationError as error:
             raise as_drf_error(error) from error
         return attrs
+
+
+class HSCodeReferenceSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:hs-code-detail", lookup_field="code", help_text="This code's resource."
+    )
+
+    class Meta:
+        model = HSCode
+        fields = ["code", "url", "level", "description"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "code": {"help_text": "2, 4 or 6 digits: chapter, heading or subheading."},
+            "level": {"help_text": "Where the code sits in the nomenclature."},
+            "description": {"help_text": "The nomenclature's short English description."},
+        }
+
+
+class HSCodeSerializer(HSCodeReferenceSerializer):
+    """A code of the HS 2022 nomenclature with what sits above and below it. Asked for a
+    national tariff line, the answer is the subheading it extends, with a note."""
+
+    parents = HSCodeReferenceSerializer(
+        source="ancestors",
+        many=True,
+        read_only=True,
+        help_text="The chapter, then the heading, this code sits in; empty for a chapter.",
+    )
+    children = HSCodeReferenceSerializer(
+        many=True,
+        read_only=True,
+        help_text="The headings of a chapter, the subheadings of a heading; empty for a "
+        "subheading (national lines are not listed).",
+    )
+    national_line = serializers.SerializerMethodField(
+        help_text="The national tariff line (8 to 10 digits) that was asked for; null when a "
+        "code of the nomenclature was."
+    )
+    note = serializers.SerializerMethodField(
+        help_text="Why a national line is answered with its subheading; null otherwise."
+    )
+
+    class Meta(HSCodeReferenceSerializer.Meta):
+        fields = [*HSCodeReferenceSerializer.Meta.fields, "parents", "children"]
+        fields += ["national_line", "note"]
+        read_only_fields = fields
+
+    def get_national_line(self, entry: HSCode) -> str | None:
+        return self.context.get("national_line")
+
+    def get_note(self, entry: HSCode) -> str | None:
+        line = self.context.get("national_line")
+        if not line:
+            return None
+        return (
+            f"{line} is a national tariff line, not part of the WCO's HS 2022 nomenclature; "
+            f"this is the subheading it extends, {entry.code}."
+        )
 
 
 class MeasureMaterialSerializer(StrictFieldsMixin, serializers.Serializer):

@@ -12,6 +12,7 @@ router.register("materials", views.MaterialViewSet, basename="material")
 router.register("jurisdictions", views.JurisdictionViewSet, basename="jurisdiction")
 router.register("authorities", views.AuthorityViewSet, basename="authority")
 router.register("sectors", views.SectorViewSet, basename="sector")
+router.register("hs", views.HSCodeViewSet, basename="hs-code")
 
 urlpatterns = [
     path(

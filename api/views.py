@@ -13,7 +13,16 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from timeline.history import changed_fields, version_snapshot
-from timeline.models import Authority, Jurisdiction, Material, Measure, Sector
+from timeline.models import (
+    Authority,
+    HSCode,
+    HSLevel,
+    Jurisdiction,
+    Material,
+    Measure,
+    Sector,
+    normalize_hs_code,
+)
 from timeline.querysets import measure_ids_matching
 from timeline.services import MeasureInUse, delete_measure, restore_version
 
@@ -171,6 +180,7 @@ class MeasureViewSet(RowPagesMixin, TimelineViewSet):
     list=extend_schema(summary="List materials"),
     retrieve=extend_schema(summary="One material"),
 )
+@extend_validation_errors(["invalid"], field_name="hs_codes", methods=["post", "put", "patch"])
 class MaterialViewSet(TimelineViewSet):
     """Materials and the groups they belong to (groups nest)."""
 
@@ -183,6 +193,7 @@ class MaterialViewSet(TimelineViewSet):
         return material_queryset()
 
 
+@extend_validation_errors(["invalid"], field_name="kind", methods=["post", "put", "patch"])
 class JurisdictionViewSet(TimelineViewSet):
     """Countries and blocs that issue measures or are their targets."""
 
@@ -209,6 +220,60 @@ class SectorViewSet(TimelineViewSet):
     serializer_class = serializers.SectorSerializer
     lookup_field = "slug"
     lookup_value_regex = SLUG
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List HS chapters",
+        description="The chapters of the HS 2022 nomenclature in code order; each chapter's "
+        "resource lists its headings.",
+    ),
+    retrieve=extend_schema(
+        summary="One HS code",
+        description="A chapter, heading or subheading with its parents and direct children. "
+        "A national tariff line (8 to 10 digits) is answered with the subheading it extends, "
+        "and a note; a code the nomenclature does not list is 404.",
+    ),
+)
+class HSCodeViewSet(
+    StrictQueryParametersMixin,
+    SharedReadMixin,
+    ConditionalRequestsMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """The Harmonized System nomenclature (WCO, 2022 edition), built in and read-only."""
+
+    lookup_field = "code"
+    lookup_value_regex = "[0-9.]+"
+    filter_backends: list = []
+    # ConditionalRequestsMixin brings update and destroy handlers; this resource has neither.
+    http_method_names = ["get", "head", "options"]
+    national_line: str | None = None  # set by get_object when a national line was asked for
+
+    def get_queryset(self):
+        if self.action == "list":
+            return HSCode.objects.filter(level=HSLevel.CHAPTER)
+        return HSCode.objects.select_related("parent__parent").prefetch_related("children")
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return serializers.HSCodeReferenceSerializer
+        return serializers.HSCodeSerializer
+
+    def get_object(self):
+        code = normalize_hs_code(self.kwargs["code"])
+        entry = self.get_queryset().resolve(code)
+        if entry is None:
+            raise NotFound(
+                f"{code} is not in the HS 2022 nomenclature: give a listed chapter, heading or "
+                "subheading (2, 4 or 6 digits), or a national line under a listed subheading."
+            )
+        self.check_object_permissions(self.request, entry)
+        self.national_line = code if code != entry.code else None
+        return entry
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "national_line": self.national_line}
 
 
 class EventFeedView(

@@ -224,6 +224,8 @@ SPECTACULAR_SETTINGS = {
         "MaterialCategoryEnum": "timeline.models.MaterialCategory",
         "RelationTypeEnum": "timeline.models.RelationType",
         "ConfidenceEnum": "timeline.models.Confidence",
+        "JurisdictionKindEnum": "timeline.models.JurisdictionKind",
+        "HSLevelEnum": "timeline.models.HSLevel",
         "MeasureStatusEnum": "timeline.status.MeasureStatus",
     },
     "POSTPROCESSING_HOOKS": [

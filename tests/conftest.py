@@ -12,6 +12,7 @@ from timeline.models import (
     MeasureType,
     Sector,
 )
+from timeline.reference_data.jurisdictions import reference_jurisdictions
 from timeline.services import EventEntry, MaterialLink, save_measure
 
 
@@ -28,12 +29,19 @@ def demo_data(db) -> None:
     """Says a test reads the demo dataset (loaded once per session)."""
 
 
+def empty_the_timeline() -> None:
+    """Delete every record, as in a freshly migrated database: the built-in reference data
+    (countries, blocs, the HS nomenclature) stays, as the migrations put it there."""
+    Measure.objects.all().delete()
+    for model in (Material, Authority, Sector):
+        model.objects.all().delete()
+    Jurisdiction.objects.exclude(code__in=reference_jurisdictions()).delete()
+
+
 @pytest.fixture
 def empty_timeline(db) -> None:
     """Start from an empty timeline (undone with the test's transaction)."""
-    Measure.objects.all().delete()
-    for model in (Material, Authority, Sector, Jurisdiction):
-        model.objects.all().delete()
+    empty_the_timeline()
 
 
 @pytest.fixture

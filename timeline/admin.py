@@ -7,6 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from .history import record_version
 from .models import (
     Authority,
+    HSCode,
     Jurisdiction,
     Material,
     Measure,
@@ -22,14 +23,33 @@ from .status import MeasureStatus
 
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name"]
+    list_display = ["code", "name", "kind"]
+    list_filter = ["kind"]
     search_fields = ["code", "name"]
+
+
+@admin.register(HSCode)
+class HSCodeAdmin(admin.ModelAdmin):
+    """The HS nomenclature is reference data: read here, kept by ``sync_reference_data``."""
+
+    list_display = ["code", "level", "description"]
+    list_filter = ["level"]
+    search_fields = ["code", "description"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Authority)
 class AuthorityAdmin(SimpleHistoryAdmin):
     list_display = ["abbreviation", "name", "jurisdiction", "website"]
-    list_filter = ["jurisdiction"]
+    list_filter = [("jurisdiction", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["jurisdiction"]
     search_fields = ["slug", "abbreviation", "name"]
     prepopulated_fields = {"slug": ["abbreviation"]}
@@ -215,7 +235,7 @@ class MeasureAdmin(SimpleHistoryAdmin):
     form = MeasureForm
     list_display = ["key", "title", "jurisdiction", "measure_type", "effective_on", "status_today"]
     list_filter = [
-        "jurisdiction",
+        ("jurisdiction", admin.RelatedOnlyFieldListFilter),
         "measure_type",
         StatusListFilter,
         ("authorities", admin.RelatedOnlyFieldListFilter),

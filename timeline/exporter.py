@@ -24,7 +24,8 @@ def export_document() -> dict:
     """Every record, in a stable order, with the timestamps a restore should keep."""
     return {
         "jurisdictions": [
-            {"code": j.code, "name": j.name} for j in Jurisdiction.objects.order_by("code")
+            {"code": j.code, "name": j.name, "kind": j.kind}
+            for j in Jurisdiction.objects.order_by("code")
         ],
         "authorities": [
             {

@@ -22,7 +22,16 @@ from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
 from .history import record_version
-from .models import Authority, EventType, Jurisdiction, Material, Measure, Sector
+from .models import (
+    Authority,
+    EventType,
+    Jurisdiction,
+    Material,
+    Measure,
+    Sector,
+    normalize_hs_code,
+    normalize_jurisdiction_code,
+)
 from .services import EventEntry, MaterialLink, RelationEntry, SourceEntry, save_measure
 
 DEMO_DATA_DIR = Path(__file__).resolve().parent / "demo_data"
@@ -54,7 +63,7 @@ MATERIAL_KEYS = {
     "hs_codes",
     "cas_number",
 }
-JURISDICTION_KEYS = {"code", "name"}
+JURISDICTION_KEYS = {"code", "name", "kind"}
 AUTHORITY_KEYS = {"slug", "name", "abbreviation", "jurisdiction", "website"}
 SECTOR_KEYS = {"slug", "name"}
 
@@ -233,7 +242,11 @@ class _Loader:
         return instance, "updated"
 
     def _jurisdiction(self, code: Any, field_name: str) -> Jurisdiction:
-        jurisdiction = self.jurisdictions.get(code) if isinstance(code, str) else None
+        jurisdiction = (
+            self.jurisdictions.get(normalize_jurisdiction_code(code))
+            if isinstance(code, str)
+            else None
+        )
         if jurisdiction is None:
             raise RecordError(field_name, f"unknown jurisdiction {code!r}")
         return jurisdiction
@@ -259,12 +272,17 @@ class _Loader:
     def load_jurisdictions(self, records: list) -> None:
         def handle(record):
             self._check_keys(record, JURISDICTION_KEYS)
-            code = _text(record, "code")
+            code = normalize_jurisdiction_code(_text(record, "code"))
+            existing = self.jurisdictions.get(code)
+            # A record without a kind keeps the one known: built in, or stored before.
+            kind = _text(record, "kind") or (
+                existing.kind if existing else Jurisdiction.default_kind(code)
+            )
             jurisdiction, outcome = self._upsert(
-                self.jurisdictions.get(code),
+                existing,
                 Jurisdiction,
                 {"code": code},
-                {"name": _text(record, "name")},
+                {"name": _text(record, "name"), "kind": kind},
             )
             self.jurisdictions[code] = jurisdiction
             return outcome
@@ -341,7 +359,7 @@ class _Loader:
                     "symbol": _text(record, "symbol"),
                     "atomic_number": atomic_number,
                     "cas_number": _text(record, "cas_number"),
-                    "hs_codes": _list(record, "hs_codes"),
+                    "hs_codes": [normalize_hs_code(code) for code in _list(record, "hs_codes")],
                 },
             )
             return outcome

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import re
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -18,9 +17,8 @@ from .status import SUSPENSION_EVENTS, MeasureStatus, status_on
 
 jurisdiction_code_validator = RegexValidator(
     r"^[A-Z]{2,8}$",
-    "Use an ISO 3166-1 alpha-2 code (CN, US) or an upper-case bloc code (EU).",
+    "Use an ISO 3166-1 alpha-2 code (CN, US) or a bloc code of up to 8 letters (EU).",
 )
-HS_CODE = re.compile(r"\d{4,10}")
 # Dates outside this span are typing errors, not trade measures.
 EARLIEST_DATE = datetime.date(1900, 1, 1)
 LATEST_DATE = datetime.date(2199, 12, 31)
@@ -31,22 +29,85 @@ date_range_validators = [
 cas_number_validator = RegexValidator(r"^\d{2,7}-\d{2}-\d$", "A CAS number looks like 7440-55-3.")
 
 
+def normalize_jurisdiction_code(value):
+    """Jurisdiction codes are upper-case letters, matched case-insensitively: "cn" is CN.
+    Only ASCII is folded, so no other letter (the Turkish dotless i, say) turns into one."""
+    return value.upper() if isinstance(value, str) and value.isascii() else value
+
+
+class JurisdictionCodeField(models.CharField):
+    """A jurisdiction code, upper-cased wherever it enters: in lookups (``code="cn"`` and
+    ``code__in=["cn"]`` find CN, so URLs and body fields match whatever the case), in
+    validation and on save."""
+
+    def to_python(self, value):
+        return normalize_jurisdiction_code(super().to_python(value))
+
+    def get_prep_value(self, value):
+        return normalize_jurisdiction_code(super().get_prep_value(value))
+
+    def pre_save(self, model_instance, add):
+        value = normalize_jurisdiction_code(super().pre_save(model_instance, add))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+class JurisdictionKind(models.TextChoices):
+    COUNTRY = "country", "Country or territory (ISO 3166-1)"
+    BLOC = "bloc", "Bloc (customs union or economic community)"
+    ORGANISATION = "organisation", "International organisation"
+
+
 class Jurisdiction(models.Model):
-    code = models.CharField(
+    code = JurisdictionCodeField(
         max_length=8,
         unique=True,
         validators=[jurisdiction_code_validator],
-        help_text="ISO 3166-1 alpha-2 code, or a bloc code such as EU.",
+        help_text="ISO 3166-1 alpha-2 code, or a bloc code such as EU; any case on input.",
     )
     name = models.CharField(max_length=200)
+    kind = models.CharField(
+        max_length=20,
+        choices=JurisdictionKind.choices,
+        default=JurisdictionKind.COUNTRY,
+        help_text="Country or territory, bloc, or international organisation.",
+    )
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=JurisdictionKind.values), name="jurisdiction_kind_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("api:jurisdiction-detail", kwargs={"code": self.code})
+
+    @staticmethod
+    def default_kind(code: str) -> str:
+        """The kind the built-in reference data gives ``code``; a country for other codes."""
+        from .reference_data.jurisdictions import reference_jurisdictions
+
+        known = reference_jurisdictions().get(normalize_jurisdiction_code(code))
+        return known.kind if known else JurisdictionKind.COUNTRY
+
+    def clean(self) -> None:
+        from .reference_data.jurisdictions import reference_jurisdictions
+
+        known = reference_jurisdictions().get(normalize_jurisdiction_code(self.code))
+        if known is not None and self.kind != known.kind:
+            raise ValidationError(
+                {
+                    "kind": f"{known.code} is built in with kind {known.kind!r} "
+                    f"({known.source}), which it keeps."
+                }
+            )
 
 
 class Authority(models.Model):
@@ -99,7 +160,10 @@ class Material(models.Model):
         max_length=12, blank=True, validators=[cas_number_validator], verbose_name="CAS number"
     )
     hs_codes = models.JSONField(
-        default=list, blank=True, help_text="Harmonized System codes, as digit strings."
+        default=list,
+        blank=True,
+        help_text="Harmonized System codes, as digit strings: an HS 2022 chapter, heading or "
+        "subheading, or a national tariff line of 8 to 10 digits under a listed subheading.",
     )
     groups = models.ManyToManyField(
         "self",
@@ -132,11 +196,10 @@ class Material(models.Model):
     def clean(self) -> None:
         if not isinstance(self.hs_codes, list):
             raise ValidationError({"hs_codes": "Give a list of HS codes."})
-        for code in self.hs_codes:
-            if not isinstance(code, str) or not HS_CODE.fullmatch(code):
-                raise ValidationError(
-                    {"hs_codes": f"{code!r} is not an HS code of 4 to 10 digits."}
-                )
+        self.hs_codes = [normalize_hs_code(code) for code in self.hs_codes]
+        problems = HSCode.objects.problems(self.hs_codes)
+        if problems:
+            raise ValidationError({"hs_codes": problems})
 
     def validate_groups(self, groups) -> None:
         """Refuse a group that is not a group, or that would make membership circular."""
@@ -151,6 +214,119 @@ class Material(models.Model):
             raise ValidationError(
                 {"groups": f"{', '.join(sorted(circular))} already sits inside {self.name}."}
             )
+
+
+HS_EDITION = "HS 2022"
+HS_LISTED_LENGTHS = (2, 4, 6)  # chapter, heading, subheading
+HS_NATIONAL_LINE_LENGTHS = (8, 9, 10)
+
+
+def normalize_hs_code(value):
+    """HS codes are written with dots and spaces ("2805.30", "2805 30 19"); they are stored as
+    digits only. Anything but text is returned as it is, for validation to refuse."""
+    return value.replace(".", "").replace(" ", "") if isinstance(value, str) else value
+
+
+class HSLevel(models.TextChoices):
+    CHAPTER = "chapter", "Chapter (2 digits)"
+    HEADING = "heading", "Heading (4 digits)"
+    SUBHEADING = "subheading", "Subheading (6 digits)"
+
+
+class HSCodeQuerySet(models.QuerySet):
+    def resolve(self, code: str) -> HSCode | None:
+        """The nomenclature's entry for a normalised ``code``: the chapter, heading or
+        subheading itself, or for a national tariff line the 6-digit subheading it extends;
+        None when the code is malformed or not listed."""
+        length = len(code) if isinstance(code, str) and code.isdigit() else 0
+        if length in HS_LISTED_LENGTHS:
+            return self.filter(code=code).first()
+        if length in HS_NATIONAL_LINE_LENGTHS:
+            return self.filter(code=code[:6]).first()
+        return None
+
+    def problems(self, codes: list) -> list[str]:
+        """Why each of the normalised ``codes`` is not a valid HS code, in one query.
+
+        The Harmonized System (WCO, 2022 edition) lists chapters of 2 digits, headings of 4 and
+        subheadings of 6; a customs territory extends a subheading with national tariff lines
+        of 8 to 10 digits (China's 10-digit commodity codes, the EU's 8-digit Combined
+        Nomenclature, the US 10-digit HTS). So a code is valid when it is listed, or when it is
+        a national line whose first 6 digits are a listed subheading."""
+        problems, well_formed = [], []
+        for code in codes:
+            if not isinstance(code, str):
+                problems.append(f'{code!r} is not an HS code: give it as text, e.g. "2805.30".')
+            elif not (code.isascii() and code.isdigit()) or len(code) not in (
+                *HS_LISTED_LENGTHS,
+                *HS_NATIONAL_LINE_LENGTHS,
+            ):
+                problems.append(
+                    f"{code!r} is not an HS code: give 2, 4 or 6 digits (a chapter, heading or "
+                    "subheading) or a national tariff line of 8 to 10 digits."
+                )
+            else:
+                well_formed.append(code)
+        listed = set(
+            self.filter(code__in={code[:6] for code in well_formed}).values_list("code", flat=True)
+        )
+        seen = set()
+        for code in well_formed:
+            if code in seen:
+                problems.append(f"{code} is listed twice.")
+            seen.add(code)
+            if len(code) in HS_LISTED_LENGTHS and code not in listed:
+                problems.append(f"{code} is not a chapter, heading or subheading of {HS_EDITION}.")
+            elif len(code) in HS_NATIONAL_LINE_LENGTHS and code[:6] not in listed:
+                problems.append(
+                    f"{code} is a national tariff line under {code[:6]}, which is not a "
+                    f"subheading of {HS_EDITION}."
+                )
+        return problems
+
+
+class HSCode(models.Model):
+    """A chapter, heading or subheading of the Harmonized System, 2022 edition (WCO), loaded
+    from ``timeline/reference_data/hs/`` by a migration and by ``sync_reference_data``."""
+
+    code = models.CharField(
+        max_length=6, primary_key=True, help_text="2, 4 or 6 digits: chapter, heading, subheading."
+    )
+    level = models.CharField(max_length=10, choices=HSLevel.choices)
+    description = models.TextField()
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The chapter of a heading, the heading of a subheading; none for a chapter.",
+    )
+
+    objects = HSCodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "HS code"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__in=HSLevel.values), name="hs_code_level_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("api:hs-code-detail", kwargs={"code": self.code})
+
+    def ancestors(self) -> list[HSCode]:
+        """Chapter first, then heading (select ``parent__parent`` to read them in one query)."""
+        chain, entry = [], self.parent
+        while entry is not None:
+            chain.insert(0, entry)
+            entry = entry.parent
+        return chain
 
 
 class Sector(models.Model):

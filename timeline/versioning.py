@@ -28,11 +28,13 @@ def current_version() -> int:
     return row[0] if row else 0
 
 
-def bump_version() -> None:
+def bump_version(model=None) -> None:
+    """Move the version on; ``model`` is a migration's frozen TimelineVersion, if called there."""
     from .models import TimelineVersion
 
-    if not TimelineVersion.objects.filter(pk=VERSION_ROW).update(value=F("value") + 1):
-        TimelineVersion.objects.get_or_create(pk=VERSION_ROW, defaults={"value": 1})
+    model = model or TimelineVersion
+    if not model.objects.filter(pk=VERSION_ROW).update(value=F("value") + 1):
+        model.objects.get_or_create(pk=VERSION_ROW, defaults={"value": 1})
 
 
 def _changed(sender, **kwargs) -> None:

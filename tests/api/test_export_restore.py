@@ -2,13 +2,8 @@ import json
 
 from django.core.management import call_command
 
-from timeline.models import Authority, Jurisdiction, Material, Measure, Sector
-
-
-def wipe() -> None:
-    Measure.objects.all().delete()
-    for model in (Material, Authority, Sector, Jurisdiction):
-        model.objects.all().delete()
+from tests.conftest import empty_the_timeline
+from timeline.models import Jurisdiction, Measure
 
 
 def api_snapshot(client) -> dict:
@@ -23,6 +18,7 @@ def api_snapshot(client) -> dict:
         "materials": client.get("/api/v1/materials/", {"page_size": 500}).content,
         "authorities": client.get("/api/v1/authorities/").content,
         "sectors": client.get("/api/v1/sectors/", {"page_size": 500}).content,
+        "jurisdictions": client.get("/api/v1/jurisdictions/", {"page_size": 500}).content,
     }
 
 
@@ -54,7 +50,8 @@ def test_export_wipe_load_gives_byte_identical_api_output(
     backup = tmp_path / "backup.json"
     call_command("export_timeline", str(backup))
 
-    wipe()
+    empty_the_timeline()
+    Jurisdiction.objects.filter(code="EU").update(name="Edited after the backup")
     assert client.get("/api/v1/measures/").json()["count"] == 0
     call_command("load_timeline", str(backup))
 

@@ -174,19 +174,24 @@ def schema_operations():
             )
 
 
-PATH_VALUES = {
-    "{key}": "cn-mofcom-2025-62",
-    "{code}": "CN",
-    "{version}": "1",
+PATH_VALUES = {"{key}": "cn-mofcom-2025-62", "{version}": "1"}
+# The slug or code of an existing record of each resource.
+LOOKUPS = {
+    "materials": "gallium",
+    "authorities": "mofcom",
+    "sectors": "semiconductors",
+    "jurisdictions": "CN",
+    "hs": "2805",
 }
-SLUGS = {"materials": "gallium", "authorities": "mofcom", "sectors": "semiconductors"}
 
 
 def concrete(path: str) -> str:
     for placeholder, value in PATH_VALUES.items():
         path = path.replace(placeholder, value)
     resource = path.removeprefix("/api/v1/").split("/")[0]
-    return path.replace("{slug}", SLUGS.get(resource, "x"))
+    return path.replace("{slug}", LOOKUPS.get(resource, "x")).replace(
+        "{code}", LOOKUPS.get(resource, "x")
+    )
 
 
 @pytest.mark.parametrize(

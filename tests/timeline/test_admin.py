@@ -156,7 +156,55 @@ def test_material_admin_edits_group_membership(admin_client_with_data):
     assert "already sits inside" in circular.content.decode()
 
 
-@pytest.mark.parametrize("model", ["jurisdiction", "authority", "material", "sector", "measure"])
+@pytest.mark.parametrize(
+    ("hs_codes", "status", "shown_or_stored"),
+    [
+        ('["2805.30", "8112 92 90 10"]', 302, ["280530", "8112929010"]),
+        ('["2899"]', 200, "2899 is not a chapter, heading or subheading of HS 2022."),
+    ],
+)
+def test_material_admin_checks_hs_codes_against_the_nomenclature(
+    admin_client_with_data, hs_codes, status, shown_or_stored
+):
+    from timeline.models import Material
+
+    gallium = Material.objects.get(slug="gallium")
+    response = admin_client_with_data.post(
+        reverse("admin:timeline_material_change", args=[gallium.pk]),
+        {
+            "name": gallium.name,
+            "slug": gallium.slug,
+            "category": gallium.category,
+            "symbol": gallium.symbol,
+            "atomic_number": gallium.atomic_number,
+            "cas_number": gallium.cas_number,
+            "hs_codes": hs_codes,
+            "groups": [str(pk) for pk in gallium.groups.values_list("pk", flat=True)],
+        },
+    )
+    assert response.status_code == status
+    if status == 302:
+        gallium.refresh_from_db()
+        assert gallium.hs_codes == shown_or_stored
+    else:
+        assert shown_or_stored in response.content.decode()
+
+
+def test_jurisdiction_admin_refuses_another_kind_for_a_built_in_code(admin_client_with_data):
+    from timeline.models import Jurisdiction
+
+    eu = Jurisdiction.objects.get(code="EU")
+    response = admin_client_with_data.post(
+        reverse("admin:timeline_jurisdiction_change", args=[eu.pk]),
+        {"code": "eu", "name": "European Union", "kind": "country"},
+    )
+    assert response.status_code == 200
+    assert "EU is built in with kind &#x27;bloc&#x27;" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "model", ["jurisdiction", "authority", "material", "sector", "measure", "hscode"]
+)
 def test_every_changelist_renders(admin_client_with_data, model):
     assert (
         admin_client_with_data.get(reverse(f"admin:timeline_{model}_changelist")).status_code == 200
@@ -198,3 +246,10 @@ def test_admin_saves_when_nobody_else_did(admin_client_with_data):
     form = measure_form(key="cn-mofcom-2025-62", title="My title", loaded_version=loaded)
     assert admin_client_with_data.post(url, form).status_code == 302
     assert Measure.objects.get(pk=measure.pk).title == "My title"
+
+
+@pytest.mark.parametrize("model", ["measure", "authority"])
+def test_changelist_filters_offer_only_the_jurisdictions_in_use(admin_client_with_data, model):
+    body = admin_client_with_data.get(reverse(f"admin:timeline_{model}_changelist")).content
+    assert "China (CN)" in body.decode()
+    assert "Japan (JP)" not in body.decode()
