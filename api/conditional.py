@@ -1,5 +1,6 @@
-"""Conditional requests: strong ETags on detail responses, If-None-Match (304) on reads and
-If-Match (412 on a stale version) on writes, checked and written under one row lock."""
+"""Conditional requests (RFC 9110 section 13): strong ETags on detail responses and list
+pages, If-None-Match (304) on reads and If-Match (412 on a stale version) on writes, checked
+and written under one row lock."""
 
 from __future__ import annotations
 
@@ -39,9 +40,26 @@ def etag_for(data) -> str:
     return f'"{digest[:40]}"'
 
 
+def _opaque_tag(etag: str) -> str:
+    return etag.removeprefix("W/")
+
+
 def etag_matches(held: str, etag: str) -> bool:
-    """Whether an If-None-Match header names ``etag`` (or is ``*``)."""
-    return held.strip() == "*" or etag in parse_etags(held)
+    """Whether an If-None-Match header names ``etag`` (or is ``*``), by the weak comparison
+    (RFC 9110 section 13.1.2): ``W/"x"`` matches ``"x"``, as proxies that compress a
+    response mark its tag weak."""
+    if held.strip() == "*":
+        return True
+    return _opaque_tag(etag) in {_opaque_tag(tag) for tag in parse_etags(held)}
+
+
+def etag_matches_strongly(wanted: str, etag: str) -> bool:
+    """Whether an If-Match header names ``etag`` (or is ``*``), by the strong comparison
+    (RFC 9110 section 13.1.1): a weak tag never matches, since a write needs the exact
+    representation the client read."""
+    if wanted.strip() == "*":
+        return True
+    return not etag.startswith("W/") and etag in parse_etags(wanted)
 
 
 class ConditionalRequestsMixin:
@@ -79,7 +97,7 @@ class ConditionalRequestsMixin:
         if not wanted or wanted.strip() == "*":
             return
         current = etag_for(self.representation(instance))
-        if current not in parse_etags(wanted):
+        if not etag_matches_strongly(wanted, current):
             raise PreconditionFailed(
                 f"The resource changed since that version; its current ETag is {current}. "
                 "Read it again and reapply your change."

@@ -19,6 +19,24 @@ def test_if_none_match_current_gives_304_without_body(client, demo_data):
     assert response["ETag"] == etag
 
 
+@pytest.mark.parametrize(
+    "held",
+    [
+        "{etag}",
+        "W/{etag}",
+        '"other", W/{etag}',
+        "*",
+    ],
+    ids=["strong", "weak, as a compressing proxy sends it", "in a list", "any"],
+)
+def test_if_none_match_uses_the_weak_comparison(client, demo_data, held):
+    """RFC 9110 section 13.1.2: If-None-Match compares weakly."""
+    etag = client.get(URL)["ETag"]
+    response = client.get(URL, HTTP_IF_NONE_MATCH=held.format(etag=etag))
+    assert response.status_code == 304
+    assert response["ETag"] == etag
+
+
 def test_if_none_match_stale_gives_the_body(client, editor_client, demo_data):
     etag = client.get(URL)["ETag"]
     editor_client.patch(URL, {"notes": "Checked."}, format="json")
@@ -40,6 +58,16 @@ def test_stale_if_match_is_412_and_changes_nothing(editor_client, demo_data, met
     assert response.status_code == 412
     assert response.json()["errors"][0]["code"] == "precondition_failed"
     assert editor_client.get(URL).json() == body
+
+
+def test_weak_if_match_never_matches(editor_client, demo_data):
+    """RFC 9110 section 13.1.1: If-Match compares strongly, so a weak tag is always stale."""
+    current = editor_client.get(URL)["ETag"]
+    response = editor_client.patch(
+        URL, {"notes": "Mine."}, format="json", HTTP_IF_MATCH=f"W/{current}"
+    )
+    assert response.status_code == 412
+    assert editor_client.get(URL)["ETag"] == current
 
 
 def test_current_if_match_writes_and_returns_the_new_etag(editor_client, demo_data):

@@ -168,6 +168,7 @@ def test_if_none_match_on_a_hit_is_304_with_the_etag(wsgi, demo_data):
     assert len(queries) == 1  # a hit
     assert (response.status, response.content) == (304, b"")
     assert response.headers["ETag"] == etag
+    assert wsgi(DETAIL, If_None_Match=f"W/{etag}").status == 304
     assert wsgi(DETAIL, If_None_Match='"other"').status == 200
 
 
