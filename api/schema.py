@@ -2,11 +2,18 @@
 
 import re
 
+from drf_spectacular.utils import OpenApiResponse
 from drf_standardized_errors import openapi as standardized_errors_openapi
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
 
-from .conditional import IF_MATCH, IF_NONE_MATCH, ConditionalRequestsMixin
+from .conditional import (
+    ETAG,
+    IF_MATCH,
+    IF_NONE_MATCH,
+    ConditionalListMixin,
+    ConditionalRequestsMixin,
+)
 
 PATH_PARAMETERS = {
     "measures": "Key of the measure, e.g. cn-mofcom-2025-62.",
@@ -49,16 +56,25 @@ class AutoSchema(standardized_errors_openapi.AutoSchema):
             errors.setdefault("page_size", {"invalid"})
         return errors
 
-    def _is_conditional_detail(self) -> bool:
-        return isinstance(self.view, ConditionalRequestsMixin) and not self._is_list_view()
+    def _is_conditional_read(self) -> bool:
+        """A GET whose answer carries an ETag: a detail or a list page."""
+        if self.method != "GET":
+            return False
+        if self._is_list_view():
+            return isinstance(self.view, ConditionalListMixin)
+        return isinstance(self.view, ConditionalRequestsMixin)
+
+    def _is_conditional_write(self) -> bool:
+        return self.method in ("PUT", "PATCH", "DELETE") and isinstance(
+            self.view, ConditionalRequestsMixin
+        )
 
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
-        if self._is_conditional_detail():
-            if self.method == "GET":
-                parameters.append(IF_NONE_MATCH)
-            elif self.method in ("PUT", "PATCH", "DELETE"):
-                parameters.append(IF_MATCH)
+        if self._is_conditional_read():
+            parameters += [IF_NONE_MATCH, ETAG]
+        elif self._is_conditional_write():
+            parameters.append(IF_MATCH)
         return parameters
 
     def _get_response_bodies(self, direction="response"):
@@ -66,11 +82,12 @@ class AutoSchema(standardized_errors_openapi.AutoSchema):
         if direction != "response":
             return responses
         extra = {}
-        if self._is_conditional_detail():
-            if self.method == "GET":
-                extra["304"] = {"description": "Not modified: the ETag sent is current."}
-            elif self.method in ("PUT", "PATCH", "DELETE"):
-                extra["412"] = self._error("412", "The If-Match ETag is stale.")
+        if self._is_conditional_read():
+            extra["304"] = self._get_response_for_code(
+                OpenApiResponse(description="Not modified: the ETag sent is current."), "304"
+            )
+        elif self._is_conditional_write():
+            extra["412"] = self._error("412", "The If-Match ETag is stale.")
         if self.method == "DELETE" or getattr(self.view, "may_conflict", False):
             extra["409"] = self._error("409", "Conflicts with the current state.")
         if self.method in ("POST", "PUT", "PATCH"):

@@ -101,3 +101,63 @@ def test_if_match_on_other_resources(editor_client, demo_data):
         == 412
     )
     assert Measure.objects.filter(key="cn-mofcom-2025-62").exists()
+
+
+LISTS = [
+    "/api/v1/measures/?material=gallium",
+    "/api/v1/materials/",
+    "/api/v1/jurisdictions/",
+    "/api/v1/authorities/",
+    "/api/v1/sectors/",
+    "/api/v1/events/?type=suspended",
+    f"{URL}timeline/",
+    "/api/v1/materials/gallium/timeline/",
+]
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_list_page_carries_a_strong_etag(client, demo_data, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["ETag"].startswith('"')
+
+
+@pytest.mark.parametrize("url", LISTS)
+@pytest.mark.parametrize("weak", [False, True], ids=["strong", "weak"])
+def test_list_if_none_match_current_gives_304_without_body(client, demo_data, url, weak):
+    etag = client.get(url)["ETag"]
+    response = client.get(url, HTTP_IF_NONE_MATCH=f"W/{etag}" if weak else etag)
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+
+
+GALLIUM_MEASURE = "/api/v1/measures/cn-mofcom-gac-2023-23/"
+CHANGES = [
+    # (list, a write that changes what it shows)
+    (LISTS[0], GALLIUM_MEASURE, {"title": "Renamed"}),
+    (LISTS[1], "/api/v1/materials/gallium/", {"name": "Gallium metal"}),
+    (LISTS[2], "/api/v1/jurisdictions/CN/", {"name": "Renamed"}),
+    (LISTS[3], "/api/v1/authorities/mofcom/", {"name": "Renamed"}),
+    (LISTS[4], "/api/v1/sectors/defence/", {"name": "Renamed"}),
+    (LISTS[5], URL, {"events": [{"date": "2026-01-01", "type": "suspended"}]}),
+    (LISTS[6], URL, {"title": "Renamed"}),
+    (LISTS[7], GALLIUM_MEASURE, {"title": "Renamed"}),
+]
+
+
+@pytest.mark.parametrize(("url", "changed", "change"), CHANGES)
+def test_list_if_none_match_gets_the_body_after_a_change(
+    client, editor_client, demo_data, url, changed, change
+):
+    etag = client.get(url)["ETag"]
+    assert editor_client.patch(changed, change, format="json").status_code == 200
+    response = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert response["ETag"] != etag
+
+
+def test_each_page_of_a_list_has_its_own_etag(client, demo_data):
+    first = client.get("/api/v1/measures/", {"page_size": 5})["ETag"]
+    second = client.get("/api/v1/measures/", {"page_size": 5, "page": 2})["ETag"]
+    assert first != second

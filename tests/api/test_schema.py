@@ -66,3 +66,25 @@ def test_measure_has_a_realistic_example(schema):
 @pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/", "/api/redoc/"])
 def test_documentation_pages_render(client, db, url):
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/measures/",
+        "/api/v1/measures/{key}/",
+        "/api/v1/measures/{key}/timeline/",
+        "/api/v1/materials/",
+        "/api/v1/materials/{slug}/",
+        "/api/v1/materials/{slug}/timeline/",
+        "/api/v1/events/",
+        "/api/v1/jurisdictions/",
+        "/api/v1/authorities/",
+        "/api/v1/sectors/",
+    ],
+)
+def test_reads_document_if_none_match_and_304(schema, path):
+    operation = schema["paths"][path]["get"]
+    assert "If-None-Match" in {parameter["name"] for parameter in operation["parameters"]}
+    assert "ETag" in operation["responses"]["304"]["headers"]
+    assert "ETag" in operation["responses"]["200"]["headers"]
