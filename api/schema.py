@@ -48,7 +48,8 @@ class ClientErrorResponseSerializer(serializers.Serializer):
 
 class AutoSchema(standardized_errors_openapi.AutoSchema):
     """Documents what the API adds on top of drf-standardized-errors: conditional requests
-    (If-Match, If-None-Match, 304, 412), conflicts (409) and the body size limit (413)."""
+    (If-Match, If-None-Match, 304, 412), what 406 means, conflicts (409) and the body size
+    limit (413)."""
 
     def _get_extra_validation_errors(self):
         errors = super()._get_extra_validation_errors()
@@ -92,6 +93,11 @@ class AutoSchema(standardized_errors_openapi.AutoSchema):
             extra["409"] = self._error("409", "Conflicts with the current state.")
         if self.method in ("POST", "PUT", "PATCH"):
             extra["413"] = self._error("413", "The body is over the size limit.")
+        if "406" in responses:
+            responses["406"]["description"] = (
+                "The format asked for (?format= or Accept) is not offered; the error lists the "
+                "offered ones."
+            )
         return {**responses, **extra}
 
     def _error(self, status_code: str, description: str) -> dict:

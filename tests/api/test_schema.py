@@ -88,3 +88,13 @@ def test_reads_document_if_none_match_and_304(schema, path):
     assert "If-None-Match" in {parameter["name"] for parameter in operation["parameters"]}
     assert "ETag" in operation["responses"]["304"]["headers"]
     assert "ETag" in operation["responses"]["200"]["headers"]
+
+
+def test_every_operation_documents_the_406_for_a_format_not_offered(schema):
+    undocumented = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if "not offered" not in operation["responses"].get("406", {}).get("description", "")
+    ]
+    assert undocumented == []
