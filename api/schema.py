@@ -14,6 +14,7 @@ from .conditional import (
     ConditionalListMixin,
     ConditionalRequestsMixin,
 )
+from .serializers import UniqueConflictMixin
 
 PATH_PARAMETERS = {
     "measures": "Key of the measure, e.g. cn-mofcom-2025-62.",
@@ -44,6 +45,18 @@ class ClientErrorSerializer(serializers.Serializer):
 class ClientErrorResponseSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=ClientErrorEnum.choices, help_text="Error family.")
     errors = ClientErrorSerializer(many=True, help_text="The errors.")
+
+
+class ConflictErrorSerializer(ClientErrorSerializer):
+    attr = serializers.CharField(
+        allow_null=True,
+        help_text="The unique field whose value another resource already has (the detail "
+        "ends with that resource's URL); null for other conflicts.",
+    )
+
+
+class ConflictErrorResponseSerializer(ClientErrorResponseSerializer):
+    errors = ConflictErrorSerializer(many=True, help_text="The errors.")
 
 
 class AutoSchema(standardized_errors_openapi.AutoSchema):
@@ -89,7 +102,13 @@ class AutoSchema(standardized_errors_openapi.AutoSchema):
             )
         elif self._is_conditional_write():
             extra["412"] = self._error("412", "The If-Match ETag is stale.")
-        if self.method == "DELETE" or getattr(self.view, "may_conflict", False):
+        if self._may_take_a_unique_value():
+            extra["409"] = self._error(
+                "409",
+                "A unique field's value belongs to another resource, and nothing else is wrong.",
+                ConflictErrorResponseSerializer,
+            )
+        elif self.method == "DELETE" or getattr(self.view, "may_conflict", False):
             extra["409"] = self._error("409", "Conflicts with the current state.")
         if self.method in ("POST", "PUT", "PATCH"):
             extra["413"] = self._error("413", "The body is over the size limit.")
@@ -100,8 +119,18 @@ class AutoSchema(standardized_errors_openapi.AutoSchema):
             )
         return {**responses, **extra}
 
-    def _error(self, status_code: str, description: str) -> dict:
-        response = self._get_response_for_code(ClientErrorResponseSerializer, status_code)
+    def _may_take_a_unique_value(self) -> bool:
+        if self.method not in ("POST", "PUT", "PATCH"):
+            return False
+        serializer = self.get_request_serializer()
+        return isinstance(serializer, UniqueConflictMixin) or (
+            isinstance(serializer, type) and issubclass(serializer, UniqueConflictMixin)
+        )
+
+    def _error(
+        self, status_code: str, description: str, serializer=ClientErrorResponseSerializer
+    ) -> dict:
+        response = self._get_response_for_code(serializer, status_code)
         response["description"] = description
         return response
 

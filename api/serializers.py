@@ -7,10 +7,11 @@ import copy
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import DataError, transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
-from rest_framework import serializers
+from rest_framework import serializers, validators
 from rest_framework.fields import get_error_detail
 from rest_framework.settings import api_settings
 
@@ -31,6 +32,7 @@ from timeline.models import (
 from timeline.services import EventEntry, MaterialLink, RelationEntry, SourceEntry, save_measure
 from timeline.status import MeasureStatus
 
+from .exceptions import Conflict
 from .querysets import measure_queryset
 
 
@@ -78,6 +80,66 @@ class StrictFieldsMixin:
         return super().to_internal_value(data)
 
 
+class UniqueValidator(validators.UniqueValidator):
+    """DRF's check of a unique model field, whose error gives the URL of the resource that
+    already has the value."""
+
+    def __call__(self, value, serializer_field):
+        serializer = serializer_field.parent
+        field_name = serializer_field.source_attrs[-1]
+        instance = getattr(serializer, "instance", None)
+        if instance is not None and field_name == getattr(serializer, "lookup_field_name", None):
+            return  # an update cannot change it at all: ImmutableLookupMixin says so
+        queryset = self.exclude_current_instance(
+            self.filter_queryset(value, self.queryset, field_name), instance
+        )
+        try:
+            existing = queryset.first()
+        except (TypeError, ValueError, DataError):  # as DRF: a value no row can have
+            return
+        if existing is None:
+            return
+        url_field = serializer.fields.get("url")
+        request = serializer_field.context.get("request")
+        detail = capfirst(self.message)
+        if isinstance(url_field, serializers.HyperlinkedIdentityField) and request is not None:
+            url = url_field.get_url(existing, url_field.view_name, request, None)
+            detail = f"{detail.rstrip('.')}: {url}"
+        raise serializers.ValidationError(detail, code="unique")
+
+
+class UniqueConflictMixin:
+    """A unique field's value that another resource already has is a conflict with the
+    current state of the server (409, RFC 9110 section 15.5.10), not a malformed body: when
+    that is all that is wrong, the error is a 409 naming the field, with the existing
+    resource's URL in its detail. Anything else wrong as well keeps the whole answer a 400."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if "validators" in kwargs:
+            kwargs["validators"] = [
+                UniqueValidator(v.queryset, message=v.message, lookup=v.lookup)
+                if type(v) is validators.UniqueValidator
+                else v
+                for v in kwargs["validators"]
+            ]
+        return field_class, kwargs
+
+    def is_valid(self, *, raise_exception=False):
+        valid = super().is_valid()
+        if not valid and raise_exception:
+            errors = self.errors
+            if all(
+                name != api_settings.NON_FIELD_ERRORS_KEY
+                and isinstance(details, list)
+                and all(getattr(d, "code", None) == "unique" for d in details)
+                for name, details in errors.items()
+            ):
+                raise Conflict(errors)
+            raise serializers.ValidationError(errors)
+        return valid
+
+
 class ImmutableLookupMixin:
     """The natural key in the URL cannot be changed by an update."""
 
@@ -97,7 +159,9 @@ class ImmutableLookupMixin:
         return attrs
 
 
-class JurisdictionSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
+class JurisdictionSerializer(
+    StrictFieldsMixin, ImmutableLookupMixin, UniqueConflictMixin, serializers.ModelSerializer
+):
     lookup_field_name = "code"
     url = serializers.HyperlinkedIdentityField(
         view_name="api:jurisdiction-detail", lookup_field="code", help_text="This resource."
@@ -109,7 +173,9 @@ class JurisdictionSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializer
         extra_kwargs = {"name": {"help_text": "Name of the country or bloc."}}
 
 
-class AuthoritySerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
+class AuthoritySerializer(
+    StrictFieldsMixin, ImmutableLookupMixin, UniqueConflictMixin, serializers.ModelSerializer
+):
     lookup_field_name = "slug"
     url = serializers.HyperlinkedIdentityField(
         view_name="api:authority-detail", lookup_field="slug", help_text="This resource."
@@ -131,7 +197,9 @@ class AuthoritySerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.M
         }
 
 
-class SectorSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
+class SectorSerializer(
+    StrictFieldsMixin, ImmutableLookupMixin, UniqueConflictMixin, serializers.ModelSerializer
+):
     lookup_field_name = "slug"
     url = serializers.HyperlinkedIdentityField(
         view_name="api:sector-detail", lookup_field="slug", help_text="This resource."
@@ -146,7 +214,9 @@ class SectorSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.Mode
         }
 
 
-class MaterialSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
+class MaterialSerializer(
+    StrictFieldsMixin, ImmutableLookupMixin, UniqueConflictMixin, serializers.ModelSerializer
+):
     lookup_field_name = "slug"
     url = serializers.HyperlinkedIdentityField(
         view_name="api:material-detail", lookup_field="slug", help_text="This resource."
@@ -318,7 +388,9 @@ MEASURE_EXAMPLE = {
         OpenApiExample("A rare-earth export control", value=MEASURE_EXAMPLE, response_only=True)
     ]
 )
-class MeasureSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
+class MeasureSerializer(
+    StrictFieldsMixin, ImmutableLookupMixin, UniqueConflictMixin, serializers.ModelSerializer
+):
     lookup_field_name = "key"
     url = serializers.HyperlinkedIdentityField(
         view_name="api:measure-detail", lookup_field="key", help_text="This resource."

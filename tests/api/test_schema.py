@@ -98,3 +98,14 @@ def test_every_operation_documents_the_406_for_a_format_not_offered(schema):
         if "not offered" not in operation["responses"].get("406", {}).get("description", "")
     ]
     assert undocumented == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/measures/", "/api/v1/materials/", "/api/v1/jurisdictions/",
+             "/api/v1/authorities/", "/api/v1/sectors/"],
+)  # fmt: skip
+def test_creates_document_the_409_for_a_taken_unique_value(schema, path):
+    response = schema["paths"][path]["post"]["responses"]["409"]
+    assert response["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/ConflictErrorResponse"
+    )
