@@ -14,6 +14,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_sc
 from rest_framework import serializers, validators
 from rest_framework.fields import get_error_detail
 from rest_framework.settings import api_settings
+from rest_framework.utils import html
 
 from timeline.models import (
     Authority,
@@ -61,23 +62,100 @@ class OptionalURLField(serializers.URLField):
         return super().validate_empty_values(data)
 
 
+# The JSON type the schema gives each kind of field (the first class a field is an instance
+# of decides); kinds not listed (JSONField and the like) take any value.
+JSON_TYPES = (
+    (serializers.BooleanField, "boolean"),
+    (serializers.IntegerField, "integer"),
+    (serializers.FloatField, "number"),
+    (serializers.PrimaryKeyRelatedField, "integer"),
+    (
+        (serializers.ListField, serializers.ListSerializer, serializers.ManyRelatedField,
+         serializers.MultipleChoiceField),
+        "array",
+    ),
+    ((serializers.DictField, serializers.Serializer), "object"),
+    (
+        (serializers.CharField, serializers.ChoiceField, serializers.RelatedField,
+         serializers.DateField, serializers.DateTimeField, serializers.TimeField,
+         serializers.DurationField, serializers.UUIDField),
+        "string",
+    ),
+)  # fmt: skip
+TYPE_ERROR_CODES = ("not_a_list", "not_a_dict", "invalid", "invalid_choice")
+
+
+def json_type(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return "integer"
+    kinds = {float: "number", str: "string", list: "array", dict: "object"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def with_article(json_type_name: str) -> str:
+    return f"{'an' if json_type_name[0] in 'aeiou' else 'a'} {json_type_name}"
+
+
+def type_errors(field: serializers.Field, value) -> list | dict | None:
+    """Why ``value`` is not of the JSON type the schema gives ``field`` (None when it is, or
+    is null: whether null is allowed is the field's own check). Items of a list are checked
+    against the list's child; nested serializers check their own fields."""
+    expected = next((name for kind, name in JSON_TYPES if isinstance(field, kind)), None)
+    got = json_type(value)
+    if expected is None or got == "null":
+        return None
+    if got != expected and not (expected == "number" and got == "integer"):
+        code = next((c for c in TYPE_ERROR_CODES if c in field.error_messages), "invalid")
+        message = f"Expected {with_article(expected)}, got {with_article(got)}."
+        return [serializers.ErrorDetail(message, code=code)]
+    if isinstance(field, serializers.ListField):
+        items = {
+            i: errors for i, item in enumerate(value) if (errors := type_errors(field.child, item))
+        }
+        return items or None
+    if isinstance(field, serializers.ManyRelatedField):  # DRF reports these at the list
+        items = [e for item in value for e in type_errors(field.child_relation, item) or []]
+        return items or None
+    return None
+
+
 class StrictFieldsMixin:
-    """Refuse fields the resource does not have, by name, instead of dropping them silently.
-    Read-only fields are accepted and ignored, so a body from GET can be sent back."""
+    """Fields the resource does not have are refused by name instead of dropped silently;
+    read-only fields are accepted and ignored, so a body from GET can be sent back. A value of
+    another JSON type than the schema gives its field is refused instead of converted (a
+    number for a string, a string for an integer, an object for an array)."""
 
     def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {
-                        api_settings.NON_FIELD_ERRORS_KEY: [
-                            f"Unknown field: {name}." for name in unknown
-                        ]
-                    },
-                    code="invalid",
-                )
-        return super().to_internal_value(data)
+        if not isinstance(data, dict) or html.is_html_input(data):
+            return super().to_internal_value(data)
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {
+                    api_settings.NON_FIELD_ERRORS_KEY: [
+                        f"Unknown field: {name}." for name in unknown
+                    ]
+                },
+                code="invalid",
+            )
+        mistyped = {
+            name: errors
+            for name, field in self.fields.items()
+            if not field.read_only and name in data and (errors := type_errors(field, data[name]))
+        }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if not mistyped or not isinstance(error.detail, dict):
+                raise
+            raise serializers.ValidationError({**error.detail, **mistyped}) from error
+        if mistyped:
+            raise serializers.ValidationError(mistyped)
+        return value
 
 
 class UniqueValidator(validators.UniqueValidator):
