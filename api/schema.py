@@ -158,3 +158,34 @@ def index_patterns_for_error_attrs(result, generator, request, public):
                 "description": "The field, with list positions as numbers.",
             }
     return result
+
+
+def forbid_unknown_body_fields(result, generator, request, public):
+    """Request bodies refuse fields their resource does not have (``StrictFieldsMixin``): say
+    so with ``additionalProperties: false`` on every object schema a request body uses,
+    nested ones included."""
+    schemas = result.get("components", {}).get("schemas", {})
+    pending = [
+        media["schema"]
+        for operations in result.get("paths", {}).values()
+        for operation in operations.values()
+        for media in operation.get("requestBody", {}).get("content", {}).values()
+    ]
+    seen: set[str] = set()
+    while pending:
+        schema = pending.pop()
+        if not isinstance(schema, dict):
+            continue
+        if ref := schema.get("$ref"):
+            name = ref.rsplit("/", 1)[-1]
+            if name not in seen:
+                seen.add(name)
+                pending.append(schemas[name])
+            continue
+        if schema.get("type") == "object" and "properties" in schema:
+            schema["additionalProperties"] = False
+        pending.extend(schema.get("properties", {}).values())
+        pending.append(schema.get("items"))
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            pending.extend(schema.get(keyword, []))
+    return result

@@ -231,6 +231,7 @@ SPECTACULAR_SETTINGS = {
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "api.schema.describe_path_parameters",
         "api.schema.index_patterns_for_error_attrs",
+        "api.schema.forbid_unknown_body_fields",
     ],
 }
 

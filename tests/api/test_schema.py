@@ -109,3 +109,13 @@ def test_creates_document_the_409_for_a_taken_unique_value(schema, path):
     assert response["content"]["application/json"]["schema"]["$ref"].endswith(
         "/ConflictErrorResponse"
     )
+
+
+def test_request_bodies_refuse_unknown_fields_in_the_schema_too(schema):
+    components = schema["components"]["schemas"]
+    requests = {name for name in components if name.endswith("Request")}
+    assert {"MeasureRequest", "PatchedMeasureRequest", "MeasureMaterialRequest"} <= requests
+    assert {name for name in requests if components[name].get("additionalProperties") is False} == (
+        requests
+    )
+    assert "additionalProperties" not in components["Measure"]  # responses may grow
