@@ -2,6 +2,7 @@
 
 import re
 
+from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiResponse
 from drf_standardized_errors import openapi as standardized_errors_openapi
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
@@ -14,7 +15,7 @@ from .conditional import (
     ConditionalListMixin,
     ConditionalRequestsMixin,
 )
-from .serializers import UniqueConflictMixin
+from .serializers import UniqueConflictMixin, UniqueValidator
 
 PATH_PARAMETERS = {
     "measures": "Key of the measure, e.g. cn-mofcom-2025-62.",
@@ -120,12 +121,21 @@ class AutoSchema(standardized_errors_openapi.AutoSchema):
         return {**responses, **extra}
 
     def _may_take_a_unique_value(self) -> bool:
+        """A create, or an update of a unique field other than the one in the URL (which an
+        update cannot change at all)."""
         if self.method not in ("POST", "PUT", "PATCH"):
             return False
-        serializer = self.get_request_serializer()
-        return isinstance(serializer, UniqueConflictMixin) or (
-            isinstance(serializer, type) and issubclass(serializer, UniqueConflictMixin)
-        )
+        serializer = force_instance(self.get_request_serializer())
+        if not isinstance(serializer, UniqueConflictMixin):
+            return False
+        unique = {
+            name
+            for name, field in serializer.fields.items()
+            if any(isinstance(validator, UniqueValidator) for validator in field.validators)
+        }
+        if self.method != "POST":
+            unique.discard(serializer.lookup_field_name)
+        return bool(unique)
 
     def _error(
         self, status_code: str, description: str, serializer=ClientErrorResponseSerializer
