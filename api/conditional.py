@@ -1,5 +1,6 @@
-"""Conditional requests: strong ETags on detail responses, If-None-Match (304) on reads and
-If-Match (412 on a stale version) on writes, checked and written under one row lock."""
+"""Conditional requests (RFC 9110 section 13): strong ETags on detail responses and list
+pages, If-None-Match (304) on reads and If-Match (412 on a stale version) on writes, checked
+and written under one row lock."""
 
 from __future__ import annotations
 
@@ -21,13 +22,23 @@ IF_MATCH = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     description="ETag of the version you last read; a stale one gets 412 and nothing changes. "
-    "Optional: without it the write is accepted whatever the current version.",
+    "Compared strongly: a weak (W/) tag never matches. Optional: without it the write is "
+    "accepted whatever the current version.",
 )
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    description="ETag you hold; 304 Not Modified (no body) when it is still current.",
+    description="ETag you hold; 304 Not Modified (no body) when it is still current. "
+    "Compared weakly: W/ before the tag is ignored.",
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 304],
+    description="Strong validator of this representation, for If-None-Match (and, on a "
+    "detail, If-Match).",
 )
 
 
@@ -39,12 +50,51 @@ def etag_for(data) -> str:
     return f'"{digest[:40]}"'
 
 
+def _opaque_tag(etag: str) -> str:
+    return etag.removeprefix("W/")
+
+
 def etag_matches(held: str, etag: str) -> bool:
-    """Whether an If-None-Match header names ``etag`` (or is ``*``)."""
-    return held.strip() == "*" or etag in parse_etags(held)
+    """Whether an If-None-Match header names ``etag`` (or is ``*``), by the weak comparison
+    (RFC 9110 section 13.1.2): ``W/"x"`` matches ``"x"``, as proxies that compress a
+    response mark its tag weak."""
+    if held.strip() == "*":
+        return True
+    return _opaque_tag(etag) in {_opaque_tag(tag) for tag in parse_etags(held)}
 
 
-class ConditionalRequestsMixin:
+def etag_matches_strongly(wanted: str, etag: str) -> bool:
+    """Whether an If-Match header names ``etag`` (or is ``*``), by the strong comparison
+    (RFC 9110 section 13.1.1): a weak tag never matches, since a write needs the exact
+    representation the client read."""
+    if wanted.strip() == "*":
+        return True
+    return not etag.startswith("W/") and etag in parse_etags(wanted)
+
+
+def conditional_response(request, data, headers: dict[str, str]) -> Response:
+    """``data`` with its validators, or 304 Not Modified (no body, the same validators) when
+    If-None-Match names its ETag (RFC 9110 section 13.1.2)."""
+    held = request.headers.get("If-None-Match")
+    if held and etag_matches(held, headers["ETag"]):
+        return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(data, headers=headers)
+
+
+class ConditionalListMixin:
+    """List pages carry a strong ETag computed from their body, like details, and answer
+    If-None-Match with 304: a client polling a feed downloads it only when it changed."""
+
+    def list(self, request, *args, **kwargs):
+        data, etag = self.page_and_etag(request, *args, **kwargs)
+        return conditional_response(request, data, {"ETag": etag})
+
+    def page_and_etag(self, request, *args, **kwargs) -> tuple[dict, str]:
+        data = super().list(request, *args, **kwargs).data
+        return data, etag_for(data)
+
+
+class ConditionalRequestsMixin(ConditionalListMixin):
     def _validators(self, instance, data) -> dict[str, str]:
         headers = {"ETag": etag_for(data)}
         updated_at = getattr(instance, "updated_at", None)
@@ -59,11 +109,7 @@ class ConditionalRequestsMixin:
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
         data = self.representation(instance)
-        headers = self._validators(instance, data)
-        held = request.headers.get("If-None-Match")
-        if held and etag_matches(held, headers["ETag"]):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
-        return Response(data, headers=headers)
+        return conditional_response(request, data, self._validators(instance, data))
 
     def _locked_object(self):
         """The object under a row lock (PostgreSQL; SQLite's immediate transactions already
@@ -79,7 +125,7 @@ class ConditionalRequestsMixin:
         if not wanted or wanted.strip() == "*":
             return
         current = etag_for(self.representation(instance))
-        if current not in parse_etags(wanted):
+        if not etag_matches_strongly(wanted, current):
             raise PreconditionFailed(
                 f"The resource changed since that version; its current ETag is {current}. "
                 "Read it again and reapply your change."

@@ -1,9 +1,52 @@
-"""Refuse requests that no view should see: bodies over the size limit, and NUL characters in
-query strings outside the API (PostgreSQL cannot compare them). Answers in the API's shape."""
+"""Refuse requests that no view should see: bodies over the size limit, chunked bodies the
+server could not read, and NUL characters in query strings outside the API (PostgreSQL cannot
+compare them). Answers in the API's shape."""
+
+import io
 
 from django.conf import settings
 from django.core.exceptions import TooManyFieldsSent
+from django.core.handlers.wsgi import WSGIRequest
 from django.http import JsonResponse
+
+READ_BLOCK_BYTES = 64 * 1024
+
+
+def is_chunked(environ) -> bool:
+    return "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+
+
+class ChunkedBodyReader:
+    """WSGI middleware for bodies sent with ``Transfer-Encoding: chunked`` (RFC 9112 section
+    7.1) and so without a Content-Length: Django reads Content-Length bytes of a body, none
+    of these, and the view saw an empty body. Where the server has decoded the chunks and
+    ends the input with the body (``wsgi.input_terminated``, as gunicorn does), the body is
+    read here, up to one byte over the size limit (which RequestGuardMiddleware then refuses
+    with 413), and handed on with its length. Elsewhere RequestGuardMiddleware answers 411."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        if (
+            is_chunked(environ)
+            and not environ.get("CONTENT_LENGTH")
+            and environ.get("wsgi.input_terminated")
+        ):
+            body = read_up_to(environ["wsgi.input"], settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+            environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+        return self.application(environ, start_response)
+
+
+def read_up_to(stream, limit: int | None) -> bytes:
+    """The whole stream, or its first ``limit`` + 1 bytes when it is longer than ``limit``."""
+    body = bytearray()
+    while limit is None or len(body) <= limit:
+        block = stream.read(READ_BLOCK_BYTES)
+        if not block:
+            break
+        body += block
+    return bytes(body if limit is None else body[: limit + 1])
 
 
 def error_response(status: int, code: str, detail: str, attr: str | None) -> JsonResponse:
@@ -35,6 +78,18 @@ class RequestGuardMiddleware:
                 return error_response(
                     400, "null_character", "Query parameters cannot contain NUL characters.", name
                 )
+        if (
+            isinstance(request, WSGIRequest)
+            and is_chunked(request.META)
+            and not request.META.get("CONTENT_LENGTH")
+        ):
+            # RFC 9110 section 15.5.12: better refused than read as empty.
+            return error_response(
+                411,
+                "length_required",
+                "This server cannot read a chunked body here; send it with a Content-Length.",
+                None,
+            )
         length = request.META.get("CONTENT_LENGTH") or "0"
         try:
             size = int(length)

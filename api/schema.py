@@ -4,12 +4,20 @@ import re
 
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import force_instance
+from drf_spectacular.utils import OpenApiResponse
 from drf_standardized_errors import openapi as standardized_errors_openapi
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
-from .conditional import IF_MATCH, IF_NONE_MATCH, ConditionalRequestsMixin
+from .conditional import (
+    ETAG,
+    IF_MATCH,
+    IF_NONE_MATCH,
+    ConditionalListMixin,
+    ConditionalRequestsMixin,
+)
 from .parameters import (
     EMPTY_VALUE,
     FORMAT_PARAMETER,
@@ -18,6 +26,7 @@ from .parameters import (
     StrictQueryParametersMixin,
     reference_format,
 )
+from .serializers import UniqueConflictMixin, UniqueValidator
 
 PATH_PARAMETERS = {
     "measures": "Key of the measure, e.g. cn-mofcom-2025-62.",
@@ -69,9 +78,22 @@ class ClientErrorResponseSerializer(serializers.Serializer):
     errors = ClientErrorSerializer(many=True, help_text="The errors.")
 
 
+class ConflictErrorSerializer(ClientErrorSerializer):
+    attr = serializers.CharField(
+        allow_null=True,
+        help_text="The unique field whose value another resource already has (the detail "
+        "ends with that resource's URL); null for other conflicts.",
+    )
+
+
+class ConflictErrorResponseSerializer(ClientErrorResponseSerializer):
+    errors = ConflictErrorSerializer(many=True, help_text="The errors.")
+
+
 class AutoSchema(standardized_errors_openapi.AutoSchema):
     """Documents what the API adds on top of drf-standardized-errors: conditional requests
-    (If-Match, If-None-Match, 304, 412), conflicts (409) and the body size limit (413)."""
+    (If-Match, If-None-Match, 304, 412), what 406 means, conflicts (409) and the body size
+    limit (413)."""
 
     def get_auth(self):
         """Reads are open to anonymous clients unless ``REGWATCH_API_REQUIRE_AUTH`` is on: say
@@ -107,16 +129,25 @@ class AutoSchema(standardized_errors_openapi.AutoSchema):
             errors.setdefault(name, set()).add(EMPTY_VALUE)
         return errors
 
-    def _is_conditional_detail(self) -> bool:
-        return isinstance(self.view, ConditionalRequestsMixin) and not self._is_list_view()
+    def _is_conditional_read(self) -> bool:
+        """A GET whose answer carries an ETag: a detail or a list page."""
+        if self.method != "GET":
+            return False
+        if self._is_list_view():
+            return isinstance(self.view, ConditionalListMixin)
+        return isinstance(self.view, ConditionalRequestsMixin)
+
+    def _is_conditional_write(self) -> bool:
+        return self.method in ("PUT", "PATCH", "DELETE") and isinstance(
+            self.view, ConditionalRequestsMixin
+        )
 
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
-        if self._is_conditional_detail():
-            if self.method == "GET":
-                parameters.append(IF_NONE_MATCH)
-            elif self.method in ("PUT", "PATCH", "DELETE"):
-                parameters.append(IF_MATCH)
+        if self._is_conditional_read():
+            parameters += [IF_NONE_MATCH, ETAG]
+        elif self._is_conditional_write():
+            parameters.append(IF_MATCH)
         return parameters
 
     def _get_response_bodies(self, direction="response"):
@@ -124,19 +155,50 @@ class AutoSchema(standardized_errors_openapi.AutoSchema):
         if direction != "response":
             return responses
         extra = {}
-        if self._is_conditional_detail():
-            if self.method == "GET":
-                extra["304"] = {"description": "Not modified: the ETag sent is current."}
-            elif self.method in ("PUT", "PATCH", "DELETE"):
-                extra["412"] = self._error("412", "The If-Match ETag is stale.")
-        if self.method == "DELETE" or getattr(self.view, "may_conflict", False):
+        if self._is_conditional_read():
+            extra["304"] = self._get_response_for_code(
+                OpenApiResponse(description="Not modified: the ETag sent is current."), "304"
+            )
+        elif self._is_conditional_write():
+            extra["412"] = self._error("412", "The If-Match ETag is stale.")
+        if self._may_take_a_unique_value():
+            extra["409"] = self._error(
+                "409",
+                "A unique field's value belongs to another resource, and nothing else is wrong.",
+                ConflictErrorResponseSerializer,
+            )
+        elif self.method == "DELETE" or getattr(self.view, "may_conflict", False):
             extra["409"] = self._error("409", "Conflicts with the current state.")
         if self.method in ("POST", "PUT", "PATCH"):
             extra["413"] = self._error("413", "The body is over the size limit.")
+        if "406" in responses:
+            responses["406"]["description"] = (
+                "The format asked for (?format= or Accept) is not offered; the error lists the "
+                "offered ones."
+            )
         return {**responses, **extra}
 
-    def _error(self, status_code: str, description: str) -> dict:
-        response = self._get_response_for_code(ClientErrorResponseSerializer, status_code)
+    def _may_take_a_unique_value(self) -> bool:
+        """A create, or an update of a unique field other than the one in the URL (which an
+        update cannot change at all)."""
+        if self.method not in ("POST", "PUT", "PATCH"):
+            return False
+        serializer = force_instance(self.get_request_serializer())
+        if not isinstance(serializer, UniqueConflictMixin):
+            return False
+        unique = {
+            name
+            for name, field in serializer.fields.items()
+            if any(isinstance(validator, UniqueValidator) for validator in field.validators)
+        }
+        if self.method != "POST":
+            unique.discard(serializer.lookup_field_name)
+        return bool(unique)
+
+    def _error(
+        self, status_code: str, description: str, serializer=ClientErrorResponseSerializer
+    ) -> dict:
+        response = self._get_response_for_code(serializer, status_code)
         response["description"] = description
         return response
 
@@ -202,4 +264,35 @@ def refuse_unknown_query_parameters(result, generator, request, public):
         if name.endswith("Error") and discriminator.get("propertyName") == "attr":
             component["oneOf"].append(reference)
             del component["discriminator"]  # the unknown parameter's attr maps to no component
+    return result
+
+
+def forbid_unknown_body_fields(result, generator, request, public):
+    """Request bodies refuse fields their resource does not have (``StrictFieldsMixin``): say
+    so with ``additionalProperties: false`` on every object schema a request body uses,
+    nested ones included."""
+    schemas = result.get("components", {}).get("schemas", {})
+    pending = [
+        media["schema"]
+        for operations in result.get("paths", {}).values()
+        for operation in operations.values()
+        for media in operation.get("requestBody", {}).get("content", {}).values()
+    ]
+    seen: set[str] = set()
+    while pending:
+        schema = pending.pop()
+        if not isinstance(schema, dict):
+            continue
+        if ref := schema.get("$ref"):
+            name = ref.rsplit("/", 1)[-1]
+            if name not in seen:
+                seen.add(name)
+                pending.append(schemas[name])
+            continue
+        if schema.get("type") == "object" and "properties" in schema:
+            schema["additionalProperties"] = False
+        pending.extend(schema.get("properties", {}).values())
+        pending.append(schema.get("items"))
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            pending.extend(schema.get(keyword, []))
     return result

@@ -7,12 +7,14 @@ import copy
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import DataError, transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
-from rest_framework import serializers
+from rest_framework import serializers, validators
 from rest_framework.fields import get_error_detail
 from rest_framework.settings import api_settings
+from rest_framework.utils import html
 
 from timeline.models import (
     Authority,
@@ -35,6 +37,7 @@ from timeline.models import (
 from timeline.services import EventEntry, MaterialLink, RelationEntry, SourceEntry, save_measure
 from timeline.status import MeasureStatus
 
+from .exceptions import Conflict
 from .querysets import measure_queryset
 
 
@@ -63,23 +66,160 @@ class OptionalURLField(serializers.URLField):
         return super().validate_empty_values(data)
 
 
+# The JSON type the schema gives each kind of field (the first class a field is an instance
+# of decides); kinds not listed (JSONField and the like) take any value.
+JSON_TYPES = (
+    (serializers.BooleanField, "boolean"),
+    (serializers.IntegerField, "integer"),
+    (serializers.FloatField, "number"),
+    (serializers.PrimaryKeyRelatedField, "integer"),
+    (
+        (serializers.ListField, serializers.ListSerializer, serializers.ManyRelatedField,
+         serializers.MultipleChoiceField),
+        "array",
+    ),
+    ((serializers.DictField, serializers.Serializer), "object"),
+    (
+        (serializers.CharField, serializers.ChoiceField, serializers.RelatedField,
+         serializers.DateField, serializers.DateTimeField, serializers.TimeField,
+         serializers.DurationField, serializers.UUIDField),
+        "string",
+    ),
+)  # fmt: skip
+TYPE_ERROR_CODES = ("not_a_list", "not_a_dict", "invalid", "invalid_choice")
+
+
+def json_type(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return "integer"
+    kinds = {float: "number", str: "string", list: "array", dict: "object"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def with_article(json_type_name: str) -> str:
+    return f"{'an' if json_type_name[0] in 'aeiou' else 'a'} {json_type_name}"
+
+
+def type_errors(field: serializers.Field, value) -> list | dict | None:
+    """Why ``value`` is not of the JSON type the schema gives ``field`` (None when it is, or
+    is null: whether null is allowed is the field's own check). Items of a list are checked
+    against the list's child; nested serializers check their own fields."""
+    expected = next((name for kind, name in JSON_TYPES if isinstance(field, kind)), None)
+    got = json_type(value)
+    if expected is None or got == "null":
+        return None
+    if got != expected and not (expected == "number" and got == "integer"):
+        code = next((c for c in TYPE_ERROR_CODES if c in field.error_messages), "invalid")
+        message = f"Expected {with_article(expected)}, got {with_article(got)}."
+        return [serializers.ErrorDetail(message, code=code)]
+    if isinstance(field, serializers.ListField):
+        items = {
+            i: errors for i, item in enumerate(value) if (errors := type_errors(field.child, item))
+        }
+        return items or None
+    if isinstance(field, serializers.ManyRelatedField):  # DRF reports these at the list
+        items = [e for item in value for e in type_errors(field.child_relation, item) or []]
+        return items or None
+    return None
+
+
 class StrictFieldsMixin:
-    """Refuse fields the resource does not have, by name, instead of dropping them silently.
-    Read-only fields are accepted and ignored, so a body from GET can be sent back."""
+    """Fields the resource does not have are refused by name instead of dropped silently;
+    read-only fields are accepted and ignored, so a body from GET can be sent back. A value of
+    another JSON type than the schema gives its field is refused instead of converted (a
+    number for a string, a string for an integer, an object for an array)."""
 
     def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {
-                        api_settings.NON_FIELD_ERRORS_KEY: [
-                            f"Unknown field: {name}." for name in unknown
-                        ]
-                    },
-                    code="invalid",
-                )
-        return super().to_internal_value(data)
+        if not isinstance(data, dict) or html.is_html_input(data):
+            return super().to_internal_value(data)
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {
+                    api_settings.NON_FIELD_ERRORS_KEY: [
+                        f"Unknown field: {name}." for name in unknown
+                    ]
+                },
+                code="invalid",
+            )
+        mistyped = {
+            name: errors
+            for name, field in self.fields.items()
+            if not field.read_only and name in data and (errors := type_errors(field, data[name]))
+        }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if not mistyped or not isinstance(error.detail, dict):
+                raise
+            raise serializers.ValidationError({**error.detail, **mistyped}) from error
+        if mistyped:
+            raise serializers.ValidationError(mistyped)
+        return value
+
+
+class UniqueValidator(validators.UniqueValidator):
+    """DRF's check of a unique model field, whose error gives the URL of the resource that
+    already has the value."""
+
+    def __call__(self, value, serializer_field):
+        serializer = serializer_field.parent
+        field_name = serializer_field.source_attrs[-1]
+        instance = getattr(serializer, "instance", None)
+        if instance is not None and field_name == getattr(serializer, "lookup_field_name", None):
+            return  # an update cannot change it at all: ImmutableLookupMixin says so
+        queryset = self.exclude_current_instance(
+            self.filter_queryset(value, self.queryset, field_name), instance
+        )
+        try:
+            existing = queryset.first()
+        except (TypeError, ValueError, DataError):  # as DRF: a value no row can have
+            return
+        if existing is None:
+            return
+        url_field = serializer.fields.get("url")
+        request = serializer_field.context.get("request")
+        detail = capfirst(self.message)
+        if isinstance(url_field, serializers.HyperlinkedIdentityField) and request is not None:
+            url = url_field.get_url(existing, url_field.view_name, request, None)
+            detail = f"{detail.rstrip('.')}: {url}"
+        raise serializers.ValidationError(detail, code="unique")
+
+
+class UniqueConflictMixin:
+    """A unique field's value that another resource already has is a conflict with the
+    current state of the server (409, RFC 9110 section 15.5.10), not a malformed body: when
+    that is all that is wrong, the error is a 409 naming the field, with the existing
+    resource's URL in its detail. Anything else wrong as well keeps the whole answer a 400."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if "validators" in kwargs:
+            kwargs["validators"] = [
+                UniqueValidator(v.queryset, message=v.message, lookup=v.lookup)
+                if type(v) is validators.UniqueValidator
+                else v
+                for v in kwargs["validators"]
+            ]
+        return field_class, kwargs
+
+    def is_valid(self, *, raise_exception=False):
+        valid = super().is_valid()
+        if not valid and raise_exception:
+            errors = self.errors
+            if all(
+                name != api_settings.NON_FIELD_ERRORS_KEY
+                and isinstance(details, list)
+                and all(getattr(d, "code", None) == "unique" for d in details)
+                for name, details in errors.items()
+            ):
+                raise Conflict(errors)
+            raise serializers.ValidationError(errors)
+        return valid
 
 
 class ImmutableLookupMixin:
@@ -115,7 +255,9 @@ class JurisdictionCodeInputField(serializers.CharField):
         return normalize_jurisdiction_code(super().to_internal_value(data))
 
 
-class JurisdictionSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
+class JurisdictionSerializer(
+    StrictFieldsMixin, ImmutableLookupMixin, UniqueConflictMixin, serializers.ModelSerializer
+):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         JurisdictionCodeField: JurisdictionCodeInputField,
@@ -155,7 +297,9 @@ class JurisdictionSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializer
         return attrs
 
 
-class AuthoritySerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
+class AuthoritySerializer(
+    StrictFieldsMixin, ImmutableLookupMixin, UniqueConflictMixin, serializers.ModelSerializer
+):
     lookup_field_name = "slug"
     url = serializers.HyperlinkedIdentityField(
         view_name="api:authority-detail", lookup_field="slug", help_text="This resource."
@@ -177,7 +321,9 @@ class AuthoritySerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.M
         }
 
 
-class SectorSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
+class SectorSerializer(
+    StrictFieldsMixin, ImmutableLookupMixin, UniqueConflictMixin, serializers.ModelSerializer
+):
     lookup_field_name = "slug"
     url = serializers.HyperlinkedIdentityField(
         view_name="api:sector-detail", lookup_field="slug", help_text="This resource."
@@ -204,7 +350,9 @@ class HSCodeInputField(serializers.CharField):
         return normalize_hs_code(super().to_internal_value(data))
 
 
-class MaterialSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
+class MaterialSerializer(
+    StrictFieldsMixin, ImmutableLookupMixin, UniqueConflictMixin, serializers.ModelSerializer
+):
     lookup_field_name = "slug"
     url = serializers.HyperlinkedIdentityField(
         view_name="api:material-detail", lookup_field="slug", help_text="This resource."
@@ -436,7 +584,9 @@ MEASURE_EXAMPLE = {
         OpenApiExample("A rare-earth export control", value=MEASURE_EXAMPLE, response_only=True)
     ]
 )
-class MeasureSerializer(StrictFieldsMixin, ImmutableLookupMixin, serializers.ModelSerializer):
+class MeasureSerializer(
+    StrictFieldsMixin, ImmutableLookupMixin, UniqueConflictMixin, serializers.ModelSerializer
+):
     lookup_field_name = "key"
     url = serializers.HyperlinkedIdentityField(
         view_name="api:measure-detail", lookup_field="key", help_text="This resource."

@@ -28,7 +28,7 @@ from timeline.services import MeasureInUse, delete_measure, restore_version
 
 from . import filters, serializers
 from .caching import cached_read
-from .conditional import ConditionalRequestsMixin
+from .conditional import ConditionalListMixin, ConditionalRequestsMixin, etag_for
 from .exceptions import Conflict
 from .pages import EVENT_ROW_FIELDS, MEASURE_ROW_FIELDS, as_rows, event_page, measure_page
 from .parameters import StrictQueryParametersMixin
@@ -80,19 +80,21 @@ class TimelineViewSet(
     """A resource of the timeline: shared cached reads, ETags, atomic writes."""
 
 
-class RowPagesMixin:
-    """List pages read as plain rows (``api/pages.py``) and kept in the read cache."""
+class RowPagesMixin(ConditionalListMixin):
+    """List pages read as plain rows (``api/pages.py``) and kept in the read cache with
+    their ETag."""
 
     row_fields: tuple[str, ...]
     build_page: Callable[[list[dict], object], list[dict]]
 
-    def list(self, request, *args, **kwargs):
-        def page() -> dict:
+    def page_and_etag(self, request, *args, **kwargs) -> tuple[dict, str]:
+        def page() -> tuple[dict, str]:
             queryset = self.filter_queryset(self.get_queryset())
             rows = self.paginator.paginate_rows(queryset, self.row_fields, request, self)
-            return self.get_paginated_response(self.build_page(rows, request)).data
+            data = self.get_paginated_response(self.build_page(rows, request)).data
+            return data, etag_for(data)
 
-        return Response(cached_read(request, ("list",), page))
+        return cached_read(request, ("list", "etag"), page)
 
 
 FORCE = OpenApiParameter(

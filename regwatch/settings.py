@@ -1,5 +1,6 @@
 """RegWatch settings: everything deploy-specific comes from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import django
@@ -190,12 +191,17 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["api.parsers.StrictJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.StrictContentNegotiation",
     "DATETIME_FORMAT": "iso-8601",
 }
 
+# API tokens expire this many days after they are issued (0: never); an expired token is 401.
+REGWATCH_TOKEN_TTL_DAYS = env.int("REGWATCH_TOKEN_TTL_DAYS", default=90)
+if REGWATCH_TOKEN_TTL_DAYS < 0:
+    raise environ.ImproperlyConfigured("REGWATCH_TOKEN_TTL_DAYS must be 0 (never) or more.")
 REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
-    "TOKEN_TTL": None,
+    "TOKEN_TTL": timedelta(days=REGWATCH_TOKEN_TTL_DAYS) if REGWATCH_TOKEN_TTL_DAYS else None,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -233,6 +239,7 @@ SPECTACULAR_SETTINGS = {
         "api.schema.describe_path_parameters",
         "api.schema.index_patterns_for_error_attrs",
         "api.schema.refuse_unknown_query_parameters",
+        "api.schema.forbid_unknown_body_fields",
     ],
 }
 

@@ -130,6 +130,60 @@ CATALOGUE = [
         None,
     ),
     ("patch with wrong type", "patch", MEASURE, '{"effective_on": true}', 400, "effective_on"),
+    # No coercion: a value of another JSON type than the schema says is refused, not converted.
+    ("number for text", "post", "/api/v1/measures/", body(title=0), 400, "title"),
+    ("boolean for text", "post", "/api/v1/measures/", body(summary=True), 400, "summary"),
+    ("number for a choice", "post", "/api/v1/measures/", body(measure_type=1), 400, "measure_type"),
+    ("number for a slug", "post", "/api/v1/measures/", body(jurisdiction=86), 400, "jurisdiction"),
+    (
+        "object for a list of slugs",
+        "post",
+        "/api/v1/measures/",
+        body(authorities={"mofcom": 1}),
+        400,
+        "authorities",
+    ),
+    (
+        "number in a list of slugs",
+        "post",
+        "/api/v1/measures/",
+        body(sectors=["defence", 5]),
+        400,
+        "sectors",
+    ),
+    (
+        "number for nested text",
+        "post",
+        "/api/v1/measures/",
+        body(materials=[{"material": "gallium", "scope": 5}]),
+        400,
+        "materials.0.scope",
+    ),
+    ("patch number for text", "patch", "/api/v1/sectors/defence/", '{"name": 0}', 400, "name"),
+    (
+        "string for integer",
+        "patch",
+        "/api/v1/materials/gallium/",
+        '{"atomic_number": "31"}',
+        400,
+        "atomic_number",
+    ),
+    (
+        "boolean for integer",
+        "patch",
+        "/api/v1/materials/gallium/",
+        '{"atomic_number": true}',
+        400,
+        "atomic_number",
+    ),
+    (
+        "number in a list of text",
+        "patch",
+        "/api/v1/materials/gallium/",
+        '{"hs_codes": [2805]}',
+        400,
+        "hs_codes.0",
+    ),
     ("put missing required", "put", MEASURE, '{"title": "only"}', 400, "key"),
     ("body over the limit", "post", "/api/v1/measures/", body(summary="s" * 2_000_000), 413, None),
     ("not json at all", "post", "/api/v1/measures/", "key=x&title=y", 400, None),
@@ -215,3 +269,33 @@ def test_hostile_search_strings_are_just_text(client, demo_data, text):
 def test_nul_in_the_admin_search_is_refused_before_the_database(admin_client, demo_data):
     response = admin_client.get("/admin/timeline/measure/?q=gall%00ium")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "detail"),
+    [
+        ("name", 0, "Expected a string, got an integer."),
+        ("name", 1.5, "Expected a string, got a number."),
+        ("name", False, "Expected a string, got a boolean."),
+        ("name", ["Gallium"], "Expected a string, got an array."),
+        ("atomic_number", "31", "Expected an integer, got a string."),
+        ("atomic_number", 31.5, "Expected an integer, got a number."),
+        ("groups", {"rare-earth-elements": True}, "Expected an array, got an object."),
+    ],
+)
+def test_a_value_of_another_json_type_is_refused_saying_which(
+    editor_client, demo_data, field, value, detail
+):
+    response = editor_client.patch("/api/v1/materials/gallium/", {field: value}, format="json")
+    assert response.status_code == 400
+    code = "not_a_list" if field == "groups" else "invalid"
+    assert response.json()["errors"] == [{"code": code, "detail": detail, "attr": field}]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("atomic_number", 31), ("atomic_number", 31.0), ("atomic_number", None), ("symbol", "Ga")],
+)
+def test_values_of_the_schemas_type_are_accepted(editor_client, demo_data, field, value):
+    response = editor_client.patch("/api/v1/materials/gallium/", {field: value}, format="json")
+    assert response.status_code == 200, response.content

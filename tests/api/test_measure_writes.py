@@ -135,12 +135,6 @@ def test_delete_removes_the_measure_and_its_timeline(editor_client, demo_data):
     assert not MeasureEvent.objects.filter(measure__key="cn-mofcom-gac-2023-23").exists()
 
 
-def test_duplicate_key_is_400_naming_key(editor_client, demo_data):
-    response = editor_client.post(URL, new_measure(key="cn-mofcom-2025-62"), format="json")
-    assert response.status_code == 400
-    assert error_attrs(response) == {"key"}
-
-
 def test_key_cannot_be_changed_by_update(editor_client, demo_data):
     response = editor_client.patch(URL + "cn-mofcom-2025-62/", {"key": "renamed"}, format="json")
     assert response.status_code == 400

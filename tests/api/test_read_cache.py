@@ -165,14 +165,16 @@ def test_a_write_is_seen_by_the_next_anonymous_read(wsgi, editor_client, demo_da
     assert wsgi(DETAIL).json()["title"] == "Renamed"
 
 
-def test_if_none_match_on_a_hit_is_304_with_the_etag(wsgi, demo_data):
-    etag = wsgi(DETAIL).headers["ETag"]
+@pytest.mark.parametrize("url", [DETAIL, "/api/v1/events/?type=suspended", "/api/v1/sectors/"])
+def test_if_none_match_on_a_hit_is_304_with_the_etag(wsgi, demo_data, url):
+    etag = wsgi(url).headers["ETag"]
     with CaptureQueriesContext(connection) as queries:
-        response = wsgi(DETAIL, If_None_Match=etag)
+        response = wsgi(url, If_None_Match=etag)
     assert len(queries) == 1  # a hit
     assert (response.status, response.content) == (304, b"")
     assert response.headers["ETag"] == etag
-    assert wsgi(DETAIL, If_None_Match='"other"').status == 200
+    assert wsgi(url, If_None_Match=f"W/{etag}").status == 304
+    assert wsgi(url, If_None_Match='"other"').status == 200
 
 
 def test_hits_count_against_the_rate_limit(wsgi, demo_data, settings):

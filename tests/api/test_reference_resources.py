@@ -184,7 +184,6 @@ def test_new_jurisdiction_is_stored_upper_case_with_a_kind(
 @pytest.mark.parametrize(
     ("method", "url", "body", "attr"),
     [
-        ("post", "/api/v1/jurisdictions/", {"code": "cn", "name": "China again"}, "code"),
         ("post", "/api/v1/jurisdictions/", {"code": "c1", "name": "Digits"}, "code"),
         ("post", "/api/v1/jurisdictions/", {"code": "XK", "name": "K", "kind": "planet"}, "kind"),
         ("patch", "/api/v1/jurisdictions/eu/", {"kind": "country"}, "kind"),
@@ -250,3 +249,12 @@ def test_unknown_object_is_404_json(client, demo_data, url):
 def test_require_auth_setting_closes_reads(client, demo_data, settings):
     settings.REGWATCH_API_REQUIRE_AUTH = True
     assert client.get("/api/v1/measures/").status_code == 401
+
+
+def test_an_existing_code_in_any_case_is_a_409_naming_the_code(editor_client, demo_data):
+    response = editor_client.post(
+        "/api/v1/jurisdictions/", {"code": "cn", "name": "China again"}, format="json"
+    )
+    assert response.status_code == 409
+    assert error_attrs(response) == {"code"}
+    assert response.json()["errors"][0]["detail"].endswith("/api/v1/jurisdictions/CN/")

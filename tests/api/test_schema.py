@@ -66,3 +66,56 @@ def test_measure_has_a_realistic_example(schema):
 @pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/", "/api/redoc/"])
 def test_documentation_pages_render(client, db, url):
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/measures/",
+        "/api/v1/measures/{key}/",
+        "/api/v1/measures/{key}/timeline/",
+        "/api/v1/materials/",
+        "/api/v1/materials/{slug}/",
+        "/api/v1/materials/{slug}/timeline/",
+        "/api/v1/events/",
+        "/api/v1/jurisdictions/",
+        "/api/v1/authorities/",
+        "/api/v1/sectors/",
+    ],
+)
+def test_reads_document_if_none_match_and_304(schema, path):
+    operation = schema["paths"][path]["get"]
+    assert "If-None-Match" in {parameter["name"] for parameter in operation["parameters"]}
+    assert "ETag" in operation["responses"]["304"]["headers"]
+    assert "ETag" in operation["responses"]["200"]["headers"]
+
+
+def test_every_operation_documents_the_406_for_a_format_not_offered(schema):
+    undocumented = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if "not offered" not in operation["responses"].get("406", {}).get("description", "")
+    ]
+    assert undocumented == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/measures/", "/api/v1/materials/", "/api/v1/jurisdictions/",
+             "/api/v1/authorities/", "/api/v1/sectors/"],
+)  # fmt: skip
+def test_creates_document_the_409_for_a_taken_unique_value(schema, path):
+    response = schema["paths"][path]["post"]["responses"]["409"]
+    assert response["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/ConflictErrorResponse"
+    )
+
+
+def test_request_bodies_refuse_unknown_fields_in_the_schema_too(schema):
+    components = schema["components"]["schemas"]
+    requests = {name for name in components if name.endswith("Request")}
+    assert {"MeasureRequest", "PatchedMeasureRequest", "MeasureMaterialRequest"} <= requests
+    assert {name for name in requests if components[name].get("additionalProperties") is False} == (
+        requests
+    )
+    assert "additionalProperties" not in components["Measure"]  # responses may grow
