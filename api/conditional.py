@@ -135,9 +135,10 @@ class ConditionalRequestsMixin(ConditionalListMixin):
         partial = kwargs.pop("partial", False)
         with transaction.atomic():
             instance = self._locked_object()
-            self._check_if_match(request, instance)
+            # A malformed body is malformed whatever version it was meant for: 400 before 412.
             serializer = self.get_serializer(instance, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
+            self._check_if_match(request, instance)
             self.perform_update(serializer)
         fresh = self.get_object()
         data = self.representation(fresh)

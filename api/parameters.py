@@ -360,9 +360,10 @@ class ModelCSVField(StrictCSVField, forms.CharField):
 
 
 class OrderingCSVField(StrictCSVField, forms.CharField):
-    """Sort keys, each a field name with an optional ``-``; each field at most once."""
+    """Sort keys, each a field name with an optional ``-``. A field named again changes
+    nothing (the rows are already in its order), so ``date,-date`` sorts by date."""
 
-    default_error_messages = {"invalid_choice": "Unknown field.", "repeated": "Named twice."}
+    default_error_messages = {"invalid_choice": "Unknown field."}
 
     def __init__(self, *args, fields: Collection[str] = (), **kwargs):
         kwargs.pop("choices", None)
@@ -381,14 +382,10 @@ class OrderingCSVField(StrictCSVField, forms.CharField):
                     code="invalid_choice",
                     params={"item": item, "hint": hint, "fields": ", ".join(self.fields)},
                 )
-        repeated = sorted({name for name in names if names.count(name) > 1})
-        if repeated:
-            raise forms.ValidationError(
-                "`%(name)s` is named twice; sort by each field once.",
-                code="repeated",
-                params={"name": repeated[0]},
-            )
-        return items
+        first = {}
+        for item, name in zip(items, names, strict=True):
+            first.setdefault(name, item)
+        return list(first.values())
 
 
 def document(filter_instance, schema: dict) -> None:

@@ -10,6 +10,7 @@ from drf_standardized_errors import openapi as standardized_errors_openapi
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
+from rest_framework.validators import UniqueTogetherValidator
 
 from .conditional import (
     ETAG,
@@ -193,7 +194,8 @@ class AutoSchema(standardized_errors_openapi.AutoSchema):
         }
         if self.method != "POST":
             unique.discard(serializer.lookup_field_name)
-        return bool(unique)
+        together = any(isinstance(v, UniqueTogetherValidator) for v in serializer.validators)
+        return bool(unique) or together
 
     def _error(
         self, status_code: str, description: str, serializer=ClientErrorResponseSerializer
@@ -264,6 +266,24 @@ def refuse_unknown_query_parameters(result, generator, request, public):
         if name.endswith("Error") and discriminator.get("propertyName") == "attr":
             component["oneOf"].append(reference)
             del component["discriminator"]  # the unknown parameter's attr maps to no component
+    return result
+
+
+def refuse_empty_query_values(result, generator, request, public):
+    """An empty query parameter is refused (``api/parameters.py``): a text parameter has at
+    least one character, a list at least one item."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter["in"] != "query":
+                    continue
+                if schema.get("type") == "string":
+                    schema.setdefault("minLength", 1)
+                elif schema.get("type") == "array":
+                    schema.setdefault("minItems", 1)
+                    if schema.get("items", {}).get("type") == "string":
+                        schema["items"].setdefault("minLength", 1)
     return result
 
 

@@ -194,7 +194,9 @@ class UniqueConflictMixin:
     """A unique field's value that another resource already has is a conflict with the
     current state of the server (409, RFC 9110 section 15.5.10), not a malformed body: when
     that is all that is wrong, the error is a 409 naming the field, with the existing
-    resource's URL in its detail. Anything else wrong as well keeps the whole answer a 400."""
+    resource's URL in its detail (a set of fields unique together, such as an authority's
+    jurisdiction and abbreviation, is named as non_field_errors). Anything else wrong as well
+    keeps the whole answer a 400."""
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
@@ -212,10 +214,9 @@ class UniqueConflictMixin:
         if not valid and raise_exception:
             errors = self.errors
             if all(
-                name != api_settings.NON_FIELD_ERRORS_KEY
-                and isinstance(details, list)
+                isinstance(details, list)
                 and all(getattr(d, "code", None) == "unique" for d in details)
-                for name, details in errors.items()
+                for details in errors.values()
             ):
                 raise Conflict(errors)
             raise serializers.ValidationError(errors)
@@ -338,6 +339,9 @@ class SectorSerializer(
         }
 
 
+@extend_schema_field(
+    {"type": "string", "format": "hs-code", "pattern": r"^[0-9][0-9. ]*$", "maxLength": 20}
+)
 class HSCodeInputField(serializers.CharField):
     """An HS code in a body: text (a number would lose a chapter's leading zero), stored as
     digits only. Whether it is in the nomenclature is the material's rule."""

@@ -24,7 +24,11 @@ REFERENCES = {
     "sector-slug": ("sectors", "slug", ""),
     "jurisdiction-code": ("jurisdictions", "code", ""),
     "measure-key": ("measures", "key", ""),
+    "hs-code": ("hs", "code", ""),  # the chapters: each a listed code
 }
+# Days the timeline takes (``timeline.models.EARLIEST_DATE`` and ``LATEST_DATE``).
+EARLIEST_DAY, LATEST_DAY = "1900-01-01", "2199-12-31"
+DAY_FIELDS = ("announced_on", "effective_on", "ends_on", "date", "published_on")
 
 
 def existing(resource: str, key: str, query: str) -> list[str]:
@@ -68,6 +72,8 @@ def references_exist(value, schema: dict) -> bool:
     known = KNOWN.get(schema.get("format"))
     if known is not None and isinstance(value, str):
         wanted = value.strip().upper() if schema["format"] == "jurisdiction-code" else value
+        if schema["format"] == "hs-code":
+            wanted = value.replace(".", "").replace(" ", "")
         return wanted in known
     if isinstance(value, list) and "items" in schema:
         return all(references_exist(item, schema["items"]) for item in value)
@@ -105,8 +111,24 @@ def current(case) -> tuple[dict | None, str | None]:
         return None, None
 
 
+def days_in_range(value) -> bool:
+    """Every day in the body lies in the span the timeline takes."""
+    if isinstance(value, dict):
+        return all(
+            (not isinstance(item, str) or EARLIEST_DAY <= item <= LATEST_DAY)
+            if name in DAY_FIELDS
+            else days_in_range(item)
+            for name, item in value.items()
+        )
+    if isinstance(value, list):
+        return all(days_in_range(item) for item in value)
+    return True
+
+
 def body_rules_hold(case, stored: dict | None) -> bool:
     body = case.body if isinstance(case.body, dict) else {}
+    if not days_in_range(body):
+        return False
     merged = {**(stored or {}), **body}
     # ends_on is the first day a measure no longer applies: after effective_on.
     ends_on, effective_on = merged.get("ends_on"), merged.get("effective_on")

@@ -371,9 +371,7 @@ def test_event_ranges_at_either_end_of_the_calendar_hold_everything(client, demo
 # ---------------------------------------------------------------- ordering and pages
 
 
-@pytest.mark.parametrize(
-    "value", ["effective_on,", ",,", "-", ",key", "key,-key", "--key", "colour"]
-)
+@pytest.mark.parametrize("value", ["effective_on,", ",,", "-", ",key", "--key", "colour"])
 @pytest.mark.parametrize("url", [MEASURES, EVENTS, MEASURE_TIMELINE, MATERIAL_TIMELINE])
 def test_malformed_ordering_is_400_naming_ordering(client, demo_data, url, value):
     if url != MEASURES:
@@ -381,6 +379,12 @@ def test_malformed_ordering_is_400_naming_ordering(client, demo_data, url, value
     response = client.get(url, {"ordering": value})
     assert response.status_code == 400, response.content
     assert error_attrs(response) == {"ordering"}
+
+
+def test_a_field_named_again_in_ordering_changes_nothing(client, demo_data):
+    assert all_keys(client, MEASURES, "ordering=title,-title,key") == all_keys(
+        client, MEASURES, "ordering=title,key"
+    )
 
 
 @pytest.mark.parametrize("value", ["abc", "0", "-1", "1.5", "last", " 1", "1e3"])
