@@ -131,7 +131,17 @@ class StrictFieldsMixin:
     """Fields the resource does not have are refused by name instead of dropped silently;
     read-only fields are accepted and ignored, so a body from GET can be sent back. A value of
     another JSON type than the schema gives its field is refused instead of converted (a
-    number for a string, a string for an integer, an object for an array)."""
+    number for a string, a string for an integer, an object for an array). Text is not
+    trimmed."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, serializers.CharField):
+                # Text is kept as sent: trimming would change it unasked, and let a value over
+                # the schema's maxLength through once its spaces were gone.
+                field.trim_whitespace = False
+        return fields
 
     def to_internal_value(self, data):
         if not isinstance(data, dict) or html.is_html_input(data):

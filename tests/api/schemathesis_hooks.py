@@ -50,10 +50,22 @@ for name, (resource, key, query) in REFERENCES.items():
 
 with urllib.request.urlopen(f"{BASE}/api/schema/?format=json", timeout=30) as _response:
     RAW_SCHEMA = json.load(_response)
-KNOWN = {
-    name: {value.upper() if name == "jurisdiction-code" else value for value in existing(*spec)}
-    for name, spec in REFERENCES.items()
-}
+KNOWN: dict[str, set[str]] = {}
+
+
+def refresh_known() -> None:
+    """Read the existing records again (a write of the run may have added or removed one)."""
+    KNOWN.update(
+        {
+            name: {
+                value.upper() if name == "jurisdiction-code" else value for value in existing(*spec)
+            }
+            for name, spec in REFERENCES.items()
+        }
+    )
+
+
+refresh_known()
 LOOKUPS = ("key", "slug", "code")
 
 
@@ -157,11 +169,8 @@ def body_rules_hold(case, stored: dict | None) -> bool:
     return True
 
 
-@schemathesis.hook
-def filter_case(context, case) -> bool:
-    meta = case.meta
-    if meta is None or meta.generation.mode.is_negative:
-        return True
+def valid(case) -> bool:
+    """Whether a case keeps the rules above (checked for positive cases only)."""
     if not query_references_exist(case):
         return False
     body_schema = (
@@ -180,3 +189,22 @@ def filter_case(context, case) -> bool:
             return False
         return body_rules_hold(case, stored)
     return body_rules_hold(case, None)
+
+
+@schemathesis.hook
+def filter_case(context, case) -> bool:
+    meta = case.meta
+    return meta is None or meta.generation.mode.is_negative or valid(case)
+
+
+@schemathesis.hook
+def before_add_examples(context, examples: list) -> None:
+    """The examples phase builds one case per operation from the schema; keep it only when it
+    keeps the rules."""
+    examples[:] = [case for case in examples if valid(case)]
+
+
+@schemathesis.hook
+def after_call(context, case, response) -> None:
+    if case.method.upper() in ("POST", "PUT", "PATCH", "DELETE") and response.status_code < 300:
+        refresh_known()
