@@ -269,6 +269,28 @@ def refuse_unknown_query_parameters(result, generator, request, public):
     return result
 
 
+# gunicorn refuses a request line (method, address, query) longer than this itself, with a
+# page of its own; the production command and the tests run it with this limit.
+MAX_REQUEST_LINE = 8190
+
+
+def describe_transport_refusals(result, generator, request, public):
+    """Every operation may meet the HTTP server's own 400: a request line over
+    ``MAX_REQUEST_LINE`` bytes is refused before RegWatch sees it, as a text/html page."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            response = operation.get("responses", {}).get("400")
+            if response is None:
+                continue
+            response["content"]["text/html"] = {"schema": {"type": "string"}}
+            response["description"] = (
+                f"{response.get('description', '')} A request line (method, address and query) "
+                f"over {MAX_REQUEST_LINE} bytes is refused by the HTTP server itself, with a "
+                "text/html page."
+            ).strip()
+    return result
+
+
 def refuse_empty_query_values(result, generator, request, public):
     """An empty query parameter is refused (``api/parameters.py``): a text parameter has at
     least one character, a list at least one item."""

@@ -240,6 +240,7 @@ SPECTACULAR_SETTINGS = {
         "api.schema.index_patterns_for_error_attrs",
         "api.schema.refuse_unknown_query_parameters",
         "api.schema.refuse_empty_query_values",
+        "api.schema.describe_transport_refusals",
         "api.schema.forbid_unknown_body_fields",
     ],
 }

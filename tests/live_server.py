@@ -77,7 +77,8 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 def gunicorn_command(app: str, port: int, *, workers: int, threads: int = 1) -> list[str]:
     return [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers), "--threads", str(threads), "--log-level", "warning"]  # fmt: skip
+            "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
+            "--limit-request-line", "8190"]  # fmt: skip
 
 
 @contextmanager
