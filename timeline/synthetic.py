@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .loader import DEMO_FILES, load, read_documents
+from .importers import DEMO_FILES, load, read_documents
 from .models import (
     Authority,
     Confidence,

@@ -1,9 +1,8 @@
-import json
 import sys
 
 from django.core.management.base import BaseCommand
 
-from timeline.exporter import export_document
+from timeline.exporters import EXPORTERS
 
 
 class Command(BaseCommand):
@@ -16,12 +15,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "file", nargs="?", metavar="FILE", help="Where to write; default stdout."
         )
+        parser.add_argument(
+            "--format", choices=sorted(EXPORTERS), default="json", help="Default: json."
+        )
 
-    def handle(self, *args, file, **options):
-        text = json.dumps(export_document(), ensure_ascii=False, indent=2) + "\n"
+    def handle(self, *args, file, format, **options):
+        exporter = EXPORTERS[format]
         if file:
             with open(file, "w", encoding="utf-8") as handle:
-                handle.write(text)
+                exporter.write(handle)
             self.stderr.write(f"Exported to {file}.")
         else:
-            sys.stdout.write(text)
+            exporter.write(sys.stdout)
