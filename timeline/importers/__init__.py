@@ -1,5 +1,5 @@
 """Read datasets into the timeline. One module per format turns a file into records (``json``:
-the dataset's files and backups), and
+the dataset's files and backups; ``csv``: one row per measure, from a spreadsheet), and
 ``importer`` validates and applies them the same way whatever the format: atomically, with a
 field-level report of what changed and warnings for what it ignored."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from django.db import transaction
 
 from ..dataset import DEMO_FILES
-from . import json
+from . import csv, json
 from .importer import LOAD_REASON, Importer
 from .report import ImportReport, LoadError, LoadWarning, Outcome, Problem
 
@@ -30,14 +30,14 @@ __all__ = [
     "read_documents",
 ]
 
-READERS = {"json": json.read}
+READERS = {"json": json.read, "csv": csv.read}
 FORMATS = tuple(READERS)
-MEDIA_TYPES = {json.MEDIA_TYPE: "json"}
+MEDIA_TYPES = {json.MEDIA_TYPE: "json", csv.MEDIA_TYPE: "csv"}
 
 
 def format_of(name: str) -> str:
-    """The format a file name says."""
-    return "json"
+    """The format a file name says: ``.csv`` is CSV, anything else JSON."""
+    return "csv" if Path(name).suffix.lower() == ".csv" else "json"
 
 
 def parse(data: bytes, format: str, source: str) -> dict:

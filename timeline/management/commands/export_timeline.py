@@ -7,8 +7,9 @@ from timeline.exporters import EXPORTERS
 
 class Command(BaseCommand):
     help = (
-        "Write the whole timeline as JSON in the load_timeline format (to FILE, or standard "
-        "output). load_timeline restores it exactly."
+        "Write the timeline in the dataset format (to FILE, or standard output): JSON, every "
+        "record, which load_timeline restores exactly; or CSV, one row per measure, which "
+        "load_timeline reads back unchanged."
     )
 
     def add_arguments(self, parser):
@@ -22,7 +23,8 @@ class Command(BaseCommand):
     def handle(self, *args, file, format, **options):
         exporter = EXPORTERS[format]
         if file:
-            with open(file, "w", encoding="utf-8") as handle:
+            # newline="": the CSV writer ends rows with CRLF itself, as Excel does.
+            with open(file, "w", encoding="utf-8", newline="") as handle:
                 exporter.write(handle)
             self.stderr.write(f"Exported to {file}.")
         else:

@@ -8,9 +8,10 @@ REASON_LENGTH = 100
 
 class Command(BaseCommand):
     help = (
-        "Load measures, materials and reference data from JSON files in the dataset format "
-        "(no file: the bundled demo data). Validated and atomic: any problem writes nothing. "
-        "Prints what it created and updated, field by field, and warns about what it ignored."
+        "Load measures, materials and reference data from files in the dataset format: JSON, "
+        "or CSV (one row per measure) for names ending in .csv; no file: the bundled demo "
+        "data. Validated and atomic: any problem writes nothing. Prints what it created and "
+        "updated, field by field, and warns about what it ignored."
     )
 
     def add_arguments(self, parser):
