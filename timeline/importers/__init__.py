@@ -13,7 +13,7 @@ from django.db import transaction
 from ..dataset import DEMO_FILES
 from . import csv, json
 from .importer import LOAD_REASON, Importer
-from .report import ImportReport, LoadError, LoadWarning, Outcome, Problem
+from .report import ImportReport, LoadError, LoadWarning, Outcome, Problem, WarningCode
 
 __all__ = [
     "DEMO_FILES",
@@ -24,6 +24,7 @@ __all__ = [
     "LoadWarning",
     "Outcome",
     "Problem",
+    "WarningCode",
     "format_of",
     "load",
     "parse",

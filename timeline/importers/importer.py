@@ -47,7 +47,15 @@ from ..dataset import (
 from ..history import record_version
 from ..models import Authority, Jurisdiction, Material, MaterialCategory, Measure, Sector
 from ..services import EventEntry, MaterialLink, RelationEntry, SourceEntry, save_measure
-from .report import FieldChange, ImportReport, LoadWarning, Outcome, Problem, RecordChange
+from .report import (
+    FieldChange,
+    ImportReport,
+    LoadWarning,
+    Outcome,
+    Problem,
+    RecordChange,
+    WarningCode,
+)
 
 LOAD_REASON = "load_timeline"
 # Fields that make a measure's material entry a definition of the material, not only a name.
@@ -455,7 +463,7 @@ class Importer:
             )
             self.undeclared.append(
                 LoadWarning(
-                    "undeclared_authority",
+                    WarningCode.UNDECLARED_AUTHORITY,
                     "authorities",
                     f"authority {word!r} is not declared: created under {code} as {slug!r} "
                     f"with {word!r} for its name; declare it in the authorities section to "
@@ -910,7 +918,7 @@ class Importer:
             where = "the file's top level" if section == "file" else section
             message = f"unknown field {name!r} in {where}, ignored"
             warnings.append(
-                LoadWarning("unknown_field", name, message, list(dict.fromkeys(records)))
+                LoadWarning(WarningCode.UNKNOWN_FIELD, name, message, list(dict.fromkeys(records)))
             )
         return warnings + self.undeclared
 

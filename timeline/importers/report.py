@@ -24,6 +24,21 @@ class Outcome(StrEnum):
 MARKS = {Outcome.CREATED: "+", Outcome.UPDATED: "~"}
 
 
+class WarningCode(StrEnum):
+    UNKNOWN_FIELD = "unknown_field"
+    UNDECLARED_AUTHORITY = "undeclared_authority"
+
+
+# The model behind each section, for the permissions an import needs.
+SECTION_MODELS = {
+    "jurisdictions": "jurisdiction",
+    "authorities": "authority",
+    "sectors": "sector",
+    "materials": "material",
+    "measures": "measure",
+}
+
+
 @dataclass(frozen=True)
 class Problem:
     """Why a record cannot load: ``where`` names the record (``measures[cn-x]``), ``field``
@@ -119,6 +134,18 @@ class ImportReport:
     def changed(self) -> bool:
         return bool(self.changes())
 
+    def permissions_needed(self) -> set[str]:
+        """The Django permissions a user needs for this import: to add what it creates and
+        to change what it updates, kind by kind."""
+        needed = set()
+        for section, model in SECTION_MODELS.items():
+            counts = self.counts(section)
+            if counts["created"]:
+                needed.add(f"timeline.add_{model}")
+            if counts["updated"]:
+                needed.add(f"timeline.change_{model}")
+        return needed
+
     def lines(self, *, details: bool = True) -> list[str]:
         """The summary a person reads: counts per section, then (with ``details``) each
         created or updated record with its changed fields, old → new."""
@@ -167,7 +194,7 @@ class ImportReport:
                 for change in self.changes()
             ],
             "warnings": [
-                {"code": w.code, "field": w.field, "detail": w.message, "records": w.records}
+                {"code": str(w.code), "field": w.field, "detail": w.message, "records": w.records}
                 for w in self.warnings
             ],
         }
