@@ -44,9 +44,17 @@ from ..dataset import (
     measures_with_parts,
     sector_record,
 )
-from ..history import record_version
+from ..history import record_versions
 from ..models import Authority, Jurisdiction, Material, MaterialCategory, Measure, Sector
-from ..services import EventEntry, MaterialLink, RelationEntry, SourceEntry, save_measure
+from ..services import (
+    EventEntry,
+    MaterialLink,
+    NewMeasure,
+    RelationEntry,
+    SourceEntry,
+    create_measures,
+    save_measure,
+)
 from .report import (
     FieldChange,
     ImportReport,
@@ -88,7 +96,7 @@ SECTION_TABLE = (
     Section("authorities", "authority", after="create_named_authorities"),
     Section("sectors", "sector", after="create_named_sectors"),
     Section("materials", "material", before="check_unique_materials", after="apply_groups"),
-    Section("measures", "measure", after="apply_relations"),
+    Section("measures", "measure", after="finish_measures"),
 )
 KINDS = {section.name: section.kind for section in SECTION_TABLE}
 assert tuple(KINDS) == SECTIONS
@@ -141,10 +149,11 @@ class Importer:
         self.material_names = {m.name: slug for slug, m in self.materials.items()}
         self._index_authorities()
         # Filled before the measures are applied.
-        self.current: dict[str, Measure] = {}
+        self.current_ids: dict[str, int] = {}
         self.current_records: dict[str, dict] = {}
         self.existing_keys: set[str] = set()
         self.written: dict[str, tuple[Measure, bool]] = {}
+        self.new_measures: list[NewMeasure] = []
         self.pending: dict[str, dict] = {}
 
     # ================================================================ the run
@@ -347,7 +356,7 @@ class Importer:
         keys = list(self.declared["measures"])
         for chunk in _chunks(keys):
             for measure in measures_with_parts(Measure.objects.filter(key__in=chunk)):
-                self.current[measure.key] = measure
+                self.current_ids[measure.key] = measure.pk
                 self.current_records[measure.key] = measure_record(measure)
         targets = {
             entry.get("key")
@@ -359,7 +368,7 @@ class Importer:
             self.existing_keys |= set(
                 Measure.objects.filter(key__in=chunk).values_list("key", flat=True)
             )
-        self.existing_keys |= set(self.current)
+        self.existing_keys |= set(self.current_ids)
 
     def _upsert(self, declaration, model, instance, *, identity: dict, wanted: dict, current,
                 attributes=lambda values: values):  # fmt: skip
@@ -697,26 +706,36 @@ class Importer:
             if not changes:
                 return RecordChange("measures", key, Outcome.UNCHANGED)
         is_new = current is None
-        if is_new or any(c.field in wanted for c in changes):
-            measure = Measure(key=key) if is_new else Measure.objects.get(pk=self.current[key].pk)
-            for name in ("title", "reference", "measure_type", "summary", "notes", "confidence"):
-                if name in wanted:
-                    setattr(measure, name, wanted[name])
-            for name in ("announced_on", "effective_on", "ends_on"):
-                if name in wanted:
-                    value = wanted[name]
-                    setattr(measure, name, datetime.date.fromisoformat(value) if value else None)
-            if "jurisdiction" in wanted:
-                measure.jurisdiction = self.jurisdictions[wanted["jurisdiction"]]
-            self._stamp(measure)
+        if is_new:
+            measure = Measure(key=key, jurisdiction=self.jurisdictions[wanted["jurisdiction"]])
+            self._set_fields(measure, wanted)
+            new = NewMeasure(measure, **parts)
+            new.validate()
+            self.new_measures.append(new)
+            self.written[key] = (measure, True)
+        elif any(c.field in wanted for c in changes):
+            measure = Measure.objects.get(pk=self.current_ids[key])
+            self._set_fields(measure, wanted)
             save_measure(measure, **parts, record_history=False)
-            self.written[key] = (measure, is_new)
+            self.written[key] = (measure, False)
         changed = {change.field for change in changes}
         pending = {k: v for k, v in later.items() if k in changed or (is_new and v)}
         if pending:
             self.pending[key] = pending
         outcome = Outcome.CREATED if is_new else Outcome.UPDATED
         return RecordChange("measures", key, outcome, [] if is_new else changes)
+
+    def _set_fields(self, measure: Measure, wanted: dict) -> None:
+        for name in ("title", "reference", "measure_type", "summary", "notes", "confidence"):
+            if name in wanted:
+                setattr(measure, name, wanted[name])
+        for name in ("announced_on", "effective_on", "ends_on"):
+            if name in wanted:
+                value = wanted[name]
+                setattr(measure, name, datetime.date.fromisoformat(value) if value else None)
+        if "jurisdiction" in wanted:
+            measure.jurisdiction = self.jurisdictions[wanted["jurisdiction"]]
+        self._stamp(measure)
 
     def _measure_jurisdiction_code(self, declaration: Declaration) -> str | None:
         code = declaration.values.get("jurisdiction")
@@ -874,11 +893,16 @@ class Importer:
             raise RecordError(f"related.{index}.key", f"unknown measure {_shown(key)}")
         return {"key": key, "relation": _text(entry, "relation", f"related.{index}.relation")}
 
-    def apply_relations(self) -> None:
-        """Relations (their targets may be new in this load), then the timestamps a backup
-        carries (restored last, so the relations do not move them), then one history version
-        per written measure."""
+    def finish_measures(self) -> None:
+        """Once every measure is checked: insert the new ones in bulk, then apply relations
+        (their targets may be new in this load) and the timestamps a backup carries (last, so
+        the relations do not move them), then write one history version per measure."""
         if self.problems:
+            return
+        try:
+            create_measures(self.new_measures)
+        except DatabaseError as error:  # a measure of the same key saved meanwhile
+            self.problems.append(Problem("measures", "record", f"the database refused: {error}"))
             return
         targets = {e["key"] for p in self.pending.values() for e in p.get("related", [])}
         measures = {}
@@ -887,16 +911,13 @@ class Importer:
         for key, pending in self.pending.items():
             declaration = self.declared["measures"][key]
             self._in_savepoint(declaration, lambda d, p=pending: self._apply_later(d, p, measures))
-        if self.problems:
-            return
-        for measure, created in self.written.values():
-            self._stamp(measure)
-            record_version(measure, created=created, reason=self.reason)
+        if not self.problems:
+            record_versions(list(self.written.values()), reason=self.reason, user=self.user)
 
     def _apply_later(self, declaration: Declaration, pending: dict, measures: dict) -> None:
         key = declaration.identity
         measure, created = self.written.get(key) or (
-            Measure.objects.get(pk=self.current[key].pk),
+            Measure.objects.get(pk=self.current_ids[key]),
             False,
         )
         if "related" in pending:
