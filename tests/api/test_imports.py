@@ -201,6 +201,7 @@ def test_upload_without_a_file_field_is_400(editor_client, demo_data):
         (b"[]", "application/json", "file"),
         (b"", "application/json", "file"),
         (b"title\nA\n", "text/csv", "file"),
+        (b"[" * 100_000, "application/json", "file"),
     ],
 )
 def test_unreadable_file_is_400_naming_the_file(editor_client, demo_data, body, content_type, attr):

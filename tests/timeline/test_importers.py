@@ -269,6 +269,14 @@ def test_text_no_database_can_store_is_refused_naming_record_and_field(demo_data
         load([document])
 
 
+def test_nesting_deeper_than_any_record_is_refused(demo_data):
+    deep: list = []
+    for _ in range(50):
+        deep = [deep]
+    with pytest.raises(LoadError, match=r"measures\[cn-x\]: summary(\.0)+: nested too deeply"):
+        load([{"measures": [{"key": "cn-x", "title": "x", "summary": deep}]}])
+
+
 def test_command_prints_the_field_diff_and_warnings(demo_data, capsys):
     call_command("load_timeline", str(SECOND_FILE), "--dry-run")
     out = capsys.readouterr().out

@@ -55,6 +55,7 @@ from ..services import (
     create_measures,
     save_measure,
 )
+from ..versioning import bump_version
 from .report import (
     FieldChange,
     ImportReport,
@@ -77,6 +78,8 @@ DEFINING_MATERIAL_FIELDS = (
 )
 # How many rows one query reads back when comparing measures with the file.
 CHUNK = 500
+# A record nests three levels at most (a measure's events, each an object).
+MAX_DEPTH = 10
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,7 @@ class Importer:
         self.sectors = {s.slug: s for s in Sector.objects.all()}
         self.materials = {m.slug: m for m in Material.objects.all()}
         self.material_names = {m.name: slug for slug, m in self.materials.items()}
+        self.declared_material_names: dict[str, str] = {}
         self._index_authorities()
         # Filled before the measures are applied.
         self.current_ids: dict[str, int] = {}
@@ -288,6 +292,8 @@ class Importer:
         self, section: str, identity: str, values: dict, where: str, prefix: str = "", *,
         inline: bool = False,
     ) -> None:  # fmt: skip
+        if section == "materials" and isinstance(values.get("name"), str):
+            self.declared_material_names.setdefault(values["name"], identity)
         known = self.declared[section].get(identity)
         if known is None:
             self.declared[section][identity] = Declaration(
@@ -344,10 +350,9 @@ class Importer:
             return slug
         if not isinstance(name, str) or not name.strip():
             raise RecordError("name", "name the material (or give its slug)")
-        for declaration in self.declared["materials"].values():
-            if declaration.values.get("name") == name:
-                return declaration.identity
-        return self.material_names.get(name) or slugify(name)
+        return (
+            self.declared_material_names.get(name) or self.material_names.get(name) or slugify(name)
+        )
 
     # ================================================================ step 2: apply
     def read_current_measures(self) -> None:
@@ -426,13 +431,13 @@ class Importer:
             attributes=attributes,
         )  # fmt: skip
         self.authorities[authority.slug] = authority
-        self._index_authorities()
         return change
 
     def create_named_authorities(self) -> None:
         """Create the authorities measures name that no file declares, under the measure's
         jurisdiction (slug from the word, name = the word), and warn: their full names are
         unknown."""
+        self._index_authorities()  # the declared ones are in
         named: dict[tuple[str, str], list[tuple[Declaration, int]]] = defaultdict(list)
         for declaration in self.declared["measures"].values():
             code = self._measure_jurisdiction_code(declaration)
@@ -461,7 +466,7 @@ class Importer:
                 self._problem(first, f"authorities.{index}", f"cannot create {word!r}: {messages}")
                 continue
             self.authorities[slug] = authority
-            self._index_authorities()
+            self.by_abbreviation[word].append(authority)
             self.report.record(
                 RecordChange(
                     "authorities",
@@ -911,8 +916,9 @@ class Importer:
         for key, pending in self.pending.items():
             declaration = self.declared["measures"][key]
             self._in_savepoint(declaration, lambda d, p=pending: self._apply_later(d, p, measures))
-        if not self.problems:
+        if not self.problems and self.written:
             record_versions(list(self.written.values()), reason=self.reason, user=self.user)
+            bump_version()  # restored timestamps are bulk updates: they send no signal
 
     def _apply_later(self, declaration: Declaration, pending: dict, measures: dict) -> None:
         key = declaration.identity
@@ -965,9 +971,11 @@ def _chunks(items: list) -> Iterable[list]:
         yield items[start : start + CHUNK]
 
 
-def _bad_text(value: Any, path: str = "") -> tuple[str, str] | None:
+def _bad_text(value: Any, path: str = "", depth: int = 0) -> tuple[str, str] | None:
     """The first string that no database can store: a NUL character (PostgreSQL refuses it)
-    or a lone surrogate (not encodable as UTF-8)."""
+    or a lone surrogate (not encodable as UTF-8); or nesting far deeper than any record's."""
+    if depth > MAX_DEPTH:
+        return path, "nested too deeply"
     if isinstance(value, str):
         if "\x00" in value:
             return path or "record", "text cannot contain NUL characters"
@@ -980,7 +988,7 @@ def _bad_text(value: Any, path: str = "") -> tuple[str, str] | None:
         value, list) else ()  # fmt: skip
     for name, item in items:
         bad = _bad_text(str(name), path) if isinstance(name, str) else None
-        bad = bad or _bad_text(item, f"{path}.{name}" if path else str(name))
+        bad = bad or _bad_text(item, f"{path}.{name}" if path else str(name), depth + 1)
         if bad:
             return bad
     return None
