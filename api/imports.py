@@ -5,6 +5,8 @@ importer's report, or its problems as 400s naming record and field."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -17,7 +19,6 @@ from rest_framework.views import APIView
 
 from timeline.dataset import SECTIONS
 from timeline.importers import (
-    MEDIA_TYPES,
     ImportReport,
     LoadError,
     Outcome,
@@ -37,20 +38,30 @@ REASON_LENGTH = 100
 MEASURE_PERMISSIONS = ("timeline.add_measure", "timeline.change_measure")
 
 
-class DatasetBodyParser(BaseParser):
-    """Hands the body over as bytes: the importer reads it, so that its errors name the
-    record and field rather than a position in the stream."""
+class Body(NamedTuple):
+    format: str
+    data: bytes
 
-    def parse(self, stream, media_type=None, parser_context=None) -> bytes:
-        return stream.read() if stream is not None else b""
+
+class DatasetBodyParser(BaseParser):
+    """Hands the body over as bytes, with the format its media type names: the importer
+    reads it, so that its errors name the record and field rather than a position in the
+    stream."""
+
+    format: str
+
+    def parse(self, stream, media_type=None, parser_context=None) -> Body:
+        return Body(self.format, stream.read() if stream is not None else b"")
 
 
 class JSONDatasetParser(DatasetBodyParser):
     media_type = json_format.MEDIA_TYPE
+    format = "json"
 
 
 class CSVDatasetParser(DatasetBodyParser):
     media_type = csv_format.MEDIA_TYPE
+    format = "csv"
 
 
 class CanImport(BasePermission):
@@ -257,20 +268,23 @@ class ImportView(APIView):
     def dataset(self, request) -> tuple[bytes, str, str]:
         """The file's bytes, its format and a name for messages."""
         limit = settings.REGWATCH_IMPORT_MAX_BYTES
-        if request.content_type.startswith("multipart/form-data"):
+        body = request.data
+        if isinstance(body, Body):
+            data, format, source = body.data, body.format, "the request body"
+        else:
             upload = request.FILES.get("file")
             if upload is None:
-                raise ValidationError({"file": ["Attach the dataset in the file field."]})
+                raise ValidationError(
+                    {"file": ["Send the dataset as the body, or attach it in the file field."]}
+                )
             if limit is not None and upload.size > limit:
                 raise RequestTooLarge(f"Request bodies are limited to {limit} bytes.")
-            return upload.read(), format_of(upload.name or ""), upload.name or "the upload"
-        data = request.data
-        if not isinstance(data, bytes) or not data:
-            raise ValidationError({"file": ["The request has no dataset in its body."]})
+            data, format, source = upload.read(), format_of(upload.name or ""), upload.name
+        if not data:
+            raise ValidationError({"file": ["The dataset is empty."]})
         if limit is not None and len(data) > limit:
             raise RequestTooLarge(f"Request bodies are limited to {limit} bytes.")
-        media_type = request.content_type.split(";")[0].strip().lower()
-        return data, MEDIA_TYPES[media_type], "the request body"
+        return data, format, source or "the upload"
 
     @staticmethod
     def authorize(request, report: ImportReport) -> None:

@@ -33,7 +33,6 @@ __all__ = [
 
 READERS = {"json": json.read, "csv": csv.read}
 FORMATS = tuple(READERS)
-MEDIA_TYPES = {json.MEDIA_TYPE: "json", csv.MEDIA_TYPE: "csv"}
 
 
 def format_of(name: str) -> str:
