@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from timeline.dataset import SECTIONS
 from timeline.importers import (
+    REASON_LENGTH,
     ImportReport,
     LoadError,
     Outcome,
@@ -33,8 +34,6 @@ from timeline.importers import json as json_format
 from .exceptions import RequestTooLarge
 
 IMPORT_REASON = "import"
-# simple_history keeps a change's reason in 100 characters.
-REASON_LENGTH = 100
 MEASURE_PERMISSIONS = ("timeline.add_measure", "timeline.change_measure")
 
 

@@ -214,7 +214,9 @@ def test_unreadable_file_is_400_naming_the_file(editor_client, demo_data, body, 
     ("content_type", "status"),
     [("application/vnd.ms-excel", 415), ("text/*", 200), ("application/*", 400), ("*/*", 400)],
 )
-def test_other_or_wildcard_media_types_get_a_client_answer(editor_client, demo_data, content_type, status):
+def test_other_or_wildcard_media_types_get_a_client_answer(
+    editor_client, demo_data, content_type, status
+):
     response = editor_client.post(URL, b"key\n", content_type=content_type)
     assert response.status_code == status
 

@@ -333,3 +333,9 @@ def test_unknown_fields_inside_nested_entries_are_warned_once(demo_data, second_
     report = load([copy.deepcopy(second_file)])
     scheduled = warning(report, "unknown_field", "events[].scheduled")
     assert scheduled.records == [f"measures[{m['key']}]" for m in second_file["measures"]]
+
+
+@pytest.mark.parametrize("reason", ["", "x" * 101])
+def test_command_refuses_a_reason_the_history_cannot_keep(demo_data, reason):
+    with pytest.raises(CommandError, match="--reason takes 1 to 100 characters"):
+        call_command("load_timeline", str(SECOND_FILE), "--reason", reason)

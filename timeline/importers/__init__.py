@@ -12,13 +12,14 @@ from django.db import transaction
 
 from ..dataset import DEMO_FILES
 from . import csv, json
-from .importer import LOAD_REASON, Importer
+from .importer import LOAD_REASON, REASON_LENGTH, Importer
 from .report import ImportReport, LoadError, LoadWarning, Outcome, Problem, WarningCode
 
 __all__ = [
     "DEMO_FILES",
     "FORMATS",
     "LOAD_REASON",
+    "REASON_LENGTH",
     "ImportReport",
     "LoadError",
     "LoadWarning",

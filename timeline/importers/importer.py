@@ -67,6 +67,8 @@ from .report import (
 )
 
 LOAD_REASON = "load_timeline"
+# The history keeps a change's reason in 100 characters.
+REASON_LENGTH = 100
 # Fields that make a measure's material entry a definition of the material, not only a name.
 DEFINING_MATERIAL_FIELDS = (
     "category",

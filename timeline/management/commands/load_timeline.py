@@ -1,9 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from timeline.importers import DEMO_FILES, FORMATS, LoadError, load, read_documents
-
-# simple_history keeps a change's reason in 100 characters.
-REASON_LENGTH = 100
+from timeline.importers import (
+    DEMO_FILES,
+    FORMATS,
+    REASON_LENGTH,
+    LoadError,
+    load,
+    read_documents,
+)
 
 
 class Command(BaseCommand):
