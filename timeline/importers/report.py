@@ -109,8 +109,9 @@ class ImportReport:
     dry_run: bool = False
 
     def record(self, change: RecordChange) -> None:
-        """Keep one entry per record: a record seen twice (an authority a file declares and a
-        measure names) keeps the first entry, plus what the second one changed."""
+        """Keep one entry per record: a record applied in two steps (a material's fields, then
+        its groups) keeps the first step's outcome unless only the second changed anything,
+        and the changes of both."""
         known = self.records[change.section].get(change.identity)
         if known is None:
             self.records[change.section][change.identity] = change
