@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test fuzz bench lint format check-migrations schema clean
+.PHONY: install run test fuzz bench bench-load lint format check-migrations schema clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	$(PY) -m bench.run $(BENCH_ARGS)
+	$(PY) -m bench.loading
+
+# load_timeline on 10,000 synthetic measures in the dataset format: time and peak memory
+# (BENCH_LOAD_ARGS: see `python -m bench.loading --help`). Writes bench/loading.md.
+bench-load: install
+	$(PY) -m bench.loading $(BENCH_LOAD_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -21,8 +21,9 @@ class ChunkedBodyReader:
     7.1) and so without a Content-Length: Django reads Content-Length bytes of a body, none
     of these, and the view saw an empty body. Where the server has decoded the chunks and
     ends the input with the body (``wsgi.input_terminated``, as gunicorn does), the body is
-    read here, up to one byte over the size limit (which RequestGuardMiddleware then refuses
-    with 413), and handed on with its length. Elsewhere RequestGuardMiddleware answers 411."""
+    read here, up to one byte over the largest size limit (which RequestGuardMiddleware then
+    refuses with 413), and handed on with its length. Elsewhere RequestGuardMiddleware
+    answers 411."""
 
     def __init__(self, application):
         self.application = application
@@ -33,9 +34,16 @@ class ChunkedBodyReader:
             and not environ.get("CONTENT_LENGTH")
             and environ.get("wsgi.input_terminated")
         ):
-            body = read_up_to(environ["wsgi.input"], settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+            body = read_up_to(environ["wsgi.input"], largest_body_limit())
             environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
         return self.application(environ, start_response)
+
+
+def largest_body_limit() -> int | None:
+    """The largest body any view takes: the view is not known yet when a chunked body is
+    read, and a body cut at a smaller limit would reach a view that takes more as if whole."""
+    limits = [settings.DATA_UPLOAD_MAX_MEMORY_SIZE, settings.REGWATCH_IMPORT_MAX_BYTES]
+    return None if None in limits else max(limits)
 
 
 def read_up_to(stream, limit: int | None) -> bytes:
@@ -57,6 +65,10 @@ def error_response(status: int, code: str, detail: str, attr: str | None) -> Jso
 
 
 class RequestGuardMiddleware:
+    """The body limit is ``DATA_UPLOAD_MAX_MEMORY_SIZE``, unless the view names another setting
+    in ``body_limit_setting`` (dataset imports take files far larger than an API body), so
+    it is checked once the URL has chosen the view, before anything reads the body."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -90,14 +102,18 @@ class RequestGuardMiddleware:
                 "This server cannot read a chunked body here; send it with a Content-Length.",
                 None,
             )
-        length = request.META.get("CONTENT_LENGTH") or "0"
         try:
-            size = int(length)
+            int(request.META.get("CONTENT_LENGTH") or "0")
         except ValueError:
             return error_response(400, "invalid", "Content-Length is not a number.", None)
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if limit is not None and size > limit:
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        view_class = getattr(view_func, "cls", None)
+        setting = getattr(view_class, "body_limit_setting", "DATA_UPLOAD_MAX_MEMORY_SIZE")
+        limit = getattr(settings, setting)
+        if limit is not None and int(request.META.get("CONTENT_LENGTH") or "0") > limit:
             return error_response(
                 413, "request_too_large", f"Request bodies are limited to {limit} bytes.", None
             )
-        return self.get_response(request)
+        return None

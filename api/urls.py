@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import imports, views
 
 app_name = "api"
 
@@ -36,6 +36,7 @@ urlpatterns = [
         name="measure-restore",
     ),
     path("v1/events/", views.EventFeedView.as_view(), name="event-list"),
+    path("v1/imports/", imports.ImportView.as_view(), name="import"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -125,6 +125,8 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 # Request bodies over this many bytes get 413 (the API's bodies are a few kilobytes).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REGWATCH_MAX_BODY_BYTES", default=1_048_576)
+# Dataset files sent to the import endpoint may be larger; over this many bytes they get 413.
+REGWATCH_IMPORT_MAX_BYTES = env.int("REGWATCH_IMPORT_MAX_BYTES", default=10_485_760)
 
 # Admin logins: lock out an address after repeated failures (django-axes).
 AXES_FAILURE_LIMIT = env.int("REGWATCH_ADMIN_LOGIN_FAILURES", default=5)

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from timeline.loader import DEMO_FILES, load, read_documents
+from timeline.importers import DEMO_FILES, load, read_documents
 from timeline.models import (
     Authority,
     Jurisdiction,

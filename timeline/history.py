@@ -13,9 +13,12 @@ from typing import Any
 from django.db import models
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
+# Measures whose versions one round of queries writes (SQLite takes up to 32766 parameters).
+BATCH = 1000
 PART_NAMES = (
     "authorities",
     "target_jurisdictions",
@@ -57,41 +60,57 @@ measure_history = HistoricalRecords(
 
 def measure_parts(measure) -> dict[str, list]:
     """The nested lists of a saved measure, read from the database."""
-    return {
-        "jurisdiction": measure.jurisdiction.code,
-        "authorities": sorted(measure.authorities.values_list("slug", flat=True)),
-        "target_jurisdictions": sorted(measure.target_jurisdictions.values_list("code", flat=True)),
-        "sectors": sorted(measure.sectors.values_list("slug", flat=True)),
-        "materials": [
-            {"material": slug, "scope": scope}
-            for slug, scope in measure.material_links.order_by("material__slug").values_list(
-                "material__slug", "scope"
-            )
-        ],
-        "events": [
+    return measure_parts_many([measure.pk])[measure.pk]
+
+
+def measure_parts_many(ids: list[int]) -> dict[int, dict[str, list]]:
+    """The nested lists of saved measures, by id: one query per kind of part, so that a load
+    of thousands of measures can snapshot them all at once."""
+    from .models import Measure, MeasureEvent, MeasureMaterial, MeasureRelation, MeasureSource
+
+    parts: dict[int, dict[str, list]] = {pk: {"jurisdiction": None} for pk in ids}
+    for pk in ids:
+        parts[pk].update({name: [] for name in PART_NAMES})
+    for pk, code in Measure.objects.filter(pk__in=ids).values_list("pk", "jurisdiction__code"):
+        parts[pk]["jurisdiction"] = code
+    for name, related in (
+        ("authorities", "authority__slug"),
+        ("target_jurisdictions", "jurisdiction__code"),
+        ("sectors", "sector__slug"),
+    ):
+        through = getattr(Measure, name).through.objects.filter(measure_id__in=ids)
+        for pk, value in through.values_list("measure_id", related):
+            parts[pk][name].append(value)
+        for pk in ids:
+            parts[pk][name].sort()
+    links = MeasureMaterial.objects.filter(measure_id__in=ids).order_by("material__slug")
+    for pk, slug, scope in links.values_list("measure_id", "material__slug", "scope"):
+        parts[pk]["materials"].append({"material": slug, "scope": scope})
+    events = MeasureEvent.objects.filter(measure_id__in=ids, derived=False)
+    for pk, date, type_, note, url in events.order_by("date", "type", "id").values_list(
+        "measure_id", "date", "type", "note", "source_url"
+    ):
+        parts[pk]["events"].append(
             {"date": date.isoformat(), "type": type_, "note": note, "source_url": url}
-            for date, type_, note, url in measure.events.filter(derived=False)
-            .order_by("date", "type", "id")
-            .values_list("date", "type", "note", "source_url")
-        ],
-        "related": [
-            {"measure": key, "relation": relation}
-            for key, relation in measure.relations.order_by(
-                "to_measure__key", "relation"
-            ).values_list("to_measure__key", "relation")
-        ],
-        "sources": [
+        )
+    relations = MeasureRelation.objects.filter(from_measure_id__in=ids)
+    for pk, key, relation in relations.order_by("to_measure__key", "relation").values_list(
+        "from_measure_id", "to_measure__key", "relation"
+    ):
+        parts[pk]["related"].append({"measure": key, "relation": relation})
+    sources = MeasureSource.objects.filter(measure_id__in=ids).order_by("id")
+    for pk, url, title, publisher, published_on in sources.values_list(
+        "measure_id", "url", "title", "publisher", "published_on"
+    ):
+        parts[pk]["sources"].append(
             {
                 "url": url,
                 "title": title,
                 "publisher": publisher,
                 "published_on": published_on.isoformat() if published_on else None,
             }
-            for url, title, publisher, published_on in measure.sources.order_by("id").values_list(
-                "url", "title", "publisher", "published_on"
-            )
-        ],
-    }
+        )
+    return parts
 
 
 def record_version(measure, *, created: bool, reason: str | None = None) -> None:
@@ -115,6 +134,35 @@ def deleted_parts(measure) -> dict[str, Any]:
             ).values_list("from_measure__key", "relation")
         ],
     }
+
+
+def record_versions(
+    written: list[tuple[Any, bool]], *, reason: str | None = None, user=None
+) -> None:
+    """Write one version of each saved measure in ``written`` (measure, created?), as
+    ``record_version`` does for one, in a few queries per thousand: how a load of a large
+    file keeps its history without a snapshot query per part and measure."""
+    from .models import Measure
+
+    version = Measure.history.model
+    recorded_at = timezone.now()
+    for start in range(0, len(written), BATCH):
+        batch = written[start : start + BATCH]
+        parts = measure_parts_many([measure.pk for measure, _ in batch])
+        version.objects.bulk_create(
+            version(
+                history_date=recorded_at,
+                history_user=user,
+                history_change_reason=reason,
+                history_type="+" if created else "~",
+                parts=parts[measure.pk],
+                **{
+                    field.attname: getattr(measure, field.attname)
+                    for field in version.tracked_fields
+                },
+            )
+            for measure, created in batch
+        )
 
 
 @receiver(pre_delete, sender="timeline.Measure")

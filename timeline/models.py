@@ -469,17 +469,24 @@ class Measure(models.Model):
         ]
         return [(date, str(type_)) for date, type_ in pairs if date is not None]
 
+    def implied_events(
+        self, recorded: set[tuple[datetime.date, str]]
+    ) -> list[tuple[datetime.date, str]]:
+        """The (date, type) entries the dates put on the timeline besides the ``recorded``
+        events: a recorded event of the same type and date makes the derived one a
+        duplicate."""
+        return sorted(pair for pair in self.date_events() if pair not in recorded)
+
     def sync_derived_events(self) -> None:
         """Keep the events derived from the measure's dates in step with them and with the
-        recorded events (a recorded event of the same type and date makes the derived one a
-        duplicate), and ``has_suspension_events`` with the recorded events. Call after the
-        measure and its recorded events are saved."""
+        recorded events (``implied_events``), and ``has_suspension_events`` with the recorded
+        events. Call after the measure and its recorded events are saved."""
         suspensions = self.events.filter(derived=False, type__in=SUSPENSION_EVENTS).exists()
         if suspensions != self.has_suspension_events:
             self.has_suspension_events = suspensions
             Measure.objects.filter(pk=self.pk).update(has_suspension_events=suspensions)
         recorded = set(self.events.filter(derived=False).values_list("date", "type"))
-        wanted = {pair for pair in self.date_events() if pair not in recorded}
+        wanted = set(self.implied_events(recorded))
         existing = {
             (event.date, event.type): event.pk for event in self.events.filter(derived=True)
         }

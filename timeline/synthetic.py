@@ -3,7 +3,8 @@ materials and hundreds of derived ones in nested groups, measures spread over 19
 about five events each and suspensions on a few percent.
 
 Rows are written in bulk with the ids chosen here, so nothing is read back; the timeline's
-derived entries are computed by the same rule ``Measure.sync_derived_events`` applies.
+derived entries are computed by the rule ``Measure.sync_derived_events`` applies
+(``Measure.implied_events``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .loader import DEMO_FILES, load, read_documents
+from .importers import DEMO_FILES, load, read_documents
 from .models import (
     Authority,
     Confidence,
@@ -266,7 +267,7 @@ def _measures(rng, count, *, jurisdictions, authorities, sectors, materials, bat
         events = list(_events(rng, announced, effective, ends, totals))
         recorded = {(date, type_) for date, type_, _ in events}
         measure.has_suspension_events = any(type_ in SUSPENSION_EVENTS for _, type_ in recorded)
-        implied = [pair for pair in measure.date_events() if pair not in recorded]
+        implied = measure.implied_events(recorded)
         events += [(date, type_, True) for date, type_ in implied]
         rows.setdefault(MeasureEvent, []).extend(
             MeasureEvent(pk=event_ids.take(), measure_id=pk, date=date, type=type_, derived=derived)

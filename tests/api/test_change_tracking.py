@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.admin_forms import admin_change
-from timeline.loader import load
+from timeline.importers import load
 from timeline.models import Authority, Jurisdiction, Material, Measure, Sector
 
 URL = "/api/v1/measures/"

@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from timeline.loader import LoadError, load
+from timeline.importers import LoadError, load
 from timeline.models import HSCode, HSLevel, Material
 from timeline.reference_data.hs import HS_FILE, read_nomenclature
 

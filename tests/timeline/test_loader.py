@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from timeline.loader import DEMO_FILES, LoadError, load, read_documents
+from timeline.importers import DEMO_FILES, LoadError, load, read_documents
 from timeline.models import Material, Measure, MeasureEvent
 from timeline.status import MeasureStatus
 
@@ -79,7 +79,9 @@ def test_changed_record_is_updated_and_others_untouched(demo_data, documents):
         ("measure_type", "embargo", "is not a valid choice"),
         ("jurisdiction", "XX", "unknown jurisdiction 'XX'"),
         ("materials", [{"name": "Unobtainium", "symbol": None, "scope": ""}], "unknown material"),
-        ("colour", "blue", "unknown field"),
+        ("events", [{"date": "2025-01-01", "type": "embargoed"}], "is not a valid choice"),
+        ("title", "", "cannot be blank"),
+        ("summary", 42, "expected text"),
     ],
 )
 def test_one_bad_record_writes_nothing_and_names_key_and_field(

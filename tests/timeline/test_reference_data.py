@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
-from timeline.loader import load
+from timeline.importers import load
 from timeline.models import Authority, Jurisdiction, JurisdictionKind, Measure
 from timeline.reference_data.jurisdictions import BLOCS_AND_ORGANISATIONS
 

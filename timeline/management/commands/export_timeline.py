@@ -1,27 +1,31 @@
-import json
 import sys
 
 from django.core.management.base import BaseCommand
 
-from timeline.exporter import export_document
+from timeline.exporters import EXPORTERS
 
 
 class Command(BaseCommand):
     help = (
-        "Write the whole timeline as JSON in the load_timeline format (to FILE, or standard "
-        "output). load_timeline restores it exactly."
+        "Write the timeline in the dataset format (to FILE, or standard output): JSON, every "
+        "record, which load_timeline restores exactly; or CSV, one row per measure, which "
+        "load_timeline reads back unchanged."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "file", nargs="?", metavar="FILE", help="Where to write; default stdout."
         )
+        parser.add_argument(
+            "--format", choices=sorted(EXPORTERS), default="json", help="Default: json."
+        )
 
-    def handle(self, *args, file, **options):
-        text = json.dumps(export_document(), ensure_ascii=False, indent=2) + "\n"
+    def handle(self, *args, file, format, **options):
+        exporter = EXPORTERS[format]
         if file:
-            with open(file, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            # newline="": the CSV writer ends rows with CRLF itself, as Excel does.
+            with open(file, "w", encoding="utf-8", newline="") as handle:
+                exporter.write(handle)
             self.stderr.write(f"Exported to {file}.")
         else:
-            sys.stdout.write(text)
+            exporter.write(sys.stdout)
