@@ -170,6 +170,33 @@ class ImportErrorResponseSerializer(serializers.Serializer):
     errors = ImportErrorSerializer(many=True, help_text="Every problem found; nothing was written.")
 
 
+# A real measure (89 FR 101682), as a second team would send it.
+EXAMPLE_FILE = {
+    "authorities": [
+        {
+            "abbreviation": "USTR",
+            "name": "Office of the United States Trade Representative",
+            "jurisdiction": "US",
+            "website": "https://ustr.gov/",
+        }
+    ],
+    "measures": [
+        {
+            "key": "us-ustr-301-2024-tungsten-wafers-polysilicon",
+            "title": "Section 301 tariff increases on certain tungsten products, wafers and "
+            "polysilicon",
+            "jurisdiction": "US",
+            "authorities": ["USTR"],
+            "measure_type": "other",
+            "announced_on": "2024-12-11",
+            "effective_on": "2025-01-01",
+            "target_jurisdictions": ["CN"],
+            "materials": [{"name": "Tungsten", "scope": "unwrought tungsten, bars, rods"}],
+            "events": [{"date": "2024-12-16", "type": "published", "note": "89 FR 101682"}],
+        }
+    ],
+}
+
 EXAMPLE_REPORT = {
     "dry_run": True,
     "sections": {section: {"created": 0, "updated": 0, "unchanged": 0} for section in SECTIONS}
@@ -245,6 +272,12 @@ class ImportView(StrictQueryParametersMixin, APIView):
         responses={200: ImportReportSerializer, 400: ImportErrorResponseSerializer},
         examples=[
             OpenApiExample("A dry run", value=EXAMPLE_REPORT, response_only=True),
+            OpenApiExample(
+                "A measure file",
+                value=EXAMPLE_FILE,
+                request_only=True,
+                media_type=json_format.MEDIA_TYPE,
+            ),
         ],
     )
     def post(self, request):

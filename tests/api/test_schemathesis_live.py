@@ -12,10 +12,7 @@ import pytest
 from tests.live_server import ROOT, fresh_database, manage, running_server, server_env
 
 EXAMPLES = os.environ.get("REGWATCH_FUZZ_EXAMPLES", "8")
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("REGWATCH_FUZZ_LIVE"),
-    reason="the all-phase live run is `make fuzz` until its remaining findings are fixed",
-)
+
 PHASES = "examples,coverage,fuzzing,stateful"
 
 
