@@ -16,6 +16,13 @@ EXAMPLES = os.environ.get("REGWATCH_FUZZ_EXAMPLES", "8")
 PHASES = "examples,coverage,fuzzing,stateful"
 
 
+def generation() -> list[str]:
+    """A fixed seed when asked for, fresh randomness for `make fuzz`, else deterministic."""
+    if seed := os.environ.get("REGWATCH_FUZZ_SEED"):
+        return ["--seed", seed]
+    return [] if os.environ.get("REGWATCH_FUZZ_RANDOM") else ["--generation-deterministic"]
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     with fresh_database(tmp_path_factory.mktemp("schemathesis"), "schemathesis") as url:
@@ -39,8 +46,7 @@ def test_schemathesis_finds_nothing_in_any_phase(server, tmp_path):
         str(Path(sys.executable).with_name("schemathesis")), "run", f"{base}/api/schema/",
         "--checks", "all", "--phases", PHASES, "--max-examples", EXAMPLES,
         "--header", f"Authorization: Token {token}", "--no-color", "--request-timeout", "30",
-        *(["--seed", os.environ["REGWATCH_FUZZ_SEED"]] if os.environ.get("REGWATCH_FUZZ_SEED")
-          else ["--generation-deterministic"]),
+        *generation(),
     ]  # fmt: skip
     env = {
         **os.environ,
