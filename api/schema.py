@@ -68,6 +68,16 @@ class NaturalKeyReference(OpenApiSerializerFieldExtension):
         return schema
 
 
+class UniqueItems(OpenApiSerializerFieldExtension):
+    """A list each of whose items may be given once."""
+
+    target_class = "api.serializers.UniqueListField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        return {**schema, "uniqueItems": True}
+
+
 class ClientErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Machine-readable error code.")
     detail = serializers.CharField(help_text="What went wrong, for a person.")
@@ -194,6 +204,7 @@ class AutoSchema(standardized_errors_openapi.AutoSchema):
         }
         if self.method != "POST":
             unique.discard(serializer.lookup_field_name)
+        unique.update(getattr(serializer, "conflicting_fields", ()))
         together = any(isinstance(v, UniqueTogetherValidator) for v in serializer.validators)
         return bool(unique) or together
 
@@ -288,6 +299,122 @@ def describe_transport_refusals(result, generator, request, public):
                 f"over {MAX_REQUEST_LINE} bytes is refused by the HTTP server itself, with a "
                 "text/html page."
             ).strip()
+    return result
+
+
+NO_NUL = "^[^\\u0000]*$"
+
+
+def refuse_nul_characters(result, generator, request, public):
+    """No text the API takes may hold a NUL character (PostgreSQL cannot store one): every
+    free-text string in a request body or query says so with a pattern."""
+    schemas = result.get("components", {}).get("schemas", {})
+
+    def visit(schema) -> None:
+        if not isinstance(schema, dict) or "$ref" in schema:
+            return
+        if schema.get("type") == "string" and not ({"pattern", "enum", "format"} & schema.keys()):
+            schema["pattern"] = NO_NUL
+        for child in (*schema.get("properties", {}).values(), schema.get("items")):
+            visit(child)
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            for child in schema.get(keyword, []):
+                visit(child)
+
+    for name, component in schemas.items():
+        if name.endswith("Request"):
+            visit(component)
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    visit(parameter.get("schema"))
+    return result
+
+
+LOOKUP_PARAMETER = re.compile(r"\{(key|slug|code)\}/$")
+
+
+def leave_lookups_out_of_update_bodies(result, generator, request, public):
+    """An update names its resource in the path; the key, slug or code in its body could only
+    repeat it (a different one is refused: it cannot change), so PUT and PATCH bodies are
+    described without it. A body read from GET, which has it, is still accepted as sent."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for path, operations in result.get("paths", {}).items():
+        lookup = LOOKUP_PARAMETER.search(path)
+        if lookup is None:
+            continue
+        for method in ("put", "patch"):
+            operation = operations.get(method)
+            if operation is None:
+                continue
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                name = media["schema"].get("$ref", "").rsplit("/", 1)[-1]
+                component = schemas.get(name)
+                if not component or lookup[1] not in component.get("properties", {}):
+                    continue
+                update_name = (
+                    name if name.startswith("Patched") else name.replace("Request", "UpdateRequest")
+                )
+                update = {
+                    **component,
+                    "properties": {
+                        field: schema
+                        for field, schema in component["properties"].items()
+                        if field != lookup[1]
+                    },
+                }
+                if "required" in component:
+                    update["required"] = [f for f in component["required"] if f != lookup[1]]
+                schemas[update_name] = update
+                media["schema"] = {"$ref": f"#/components/schemas/{update_name}"}
+    return result
+
+
+RESOURCE_PATH = re.compile(r"^(/api/v1/[a-z]+/)\{(key|slug|code)\}/$")
+
+
+def link_operations(result, generator, request, public):
+    """OpenAPI links, so clients and tools can follow from an answer to the operations it
+    names: from a created resource, and from the first item of a list, to the resource's own
+    operations and sub-resources; from a measure's history to restoring a version."""
+    paths = result.get("paths", {})
+    for path in paths:
+        match = RESOURCE_PATH.match(path)
+        if match is None:
+            continue
+        collection, lookup = match[1], match[2]
+        targets = {
+            f"{method}{sub.replace('/', '_').rstrip('_')}": operation["operationId"]
+            for sub_path, sub_operations in paths.items()
+            if sub_path.startswith(path) and "{version}" not in sub_path
+            for method, operation in sub_operations.items()
+            for sub in [sub_path.removeprefix(path)]
+        }
+        sources = {
+            ("post", "201"): f"$response.body#/{lookup}",
+            ("get", "200"): f"$response.body#/results/0/{lookup}",
+        }
+        for (method, status), expression in sources.items():
+            response = paths.get(collection, {}).get(method, {}).get("responses", {}).get(status)
+            if response is None:
+                continue
+            response["links"] = {
+                name: {"operationId": target, "parameters": {lookup: expression}}
+                for name, target in targets.items()
+            }
+    history = paths.get("/api/v1/measures/{key}/history/", {}).get("get")
+    restore = paths.get("/api/v1/measures/{key}/history/{version}/restore/", {}).get("post")
+    if history and restore:
+        history["responses"]["200"]["links"] = {
+            "restore": {
+                "operationId": restore["operationId"],
+                "parameters": {
+                    "key": "$request.path.key",
+                    "version": "$response.body#/results/0/version",
+                },
+            }
+        }
     return result
 
 

@@ -12,11 +12,12 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers, validators
-from rest_framework.fields import get_error_detail
+from rest_framework.fields import empty, get_error_detail
 from rest_framework.settings import api_settings
 from rest_framework.utils import html
 
 from timeline.models import (
+    BUILT_IN_CONFLICT,
     Authority,
     Confidence,
     EventType,
@@ -200,11 +201,17 @@ class UniqueValidator(validators.UniqueValidator):
         raise serializers.ValidationError(detail, code="unique")
 
 
+# Errors that say the body is well-formed but contradicts what the server holds: a unique value
+# another resource has, a built-in record's fixed value.
+CONFLICT_CODES = {"unique", BUILT_IN_CONFLICT}
+
+
 class UniqueConflictMixin:
     """A unique field's value that another resource already has is a conflict with the
     current state of the server (409, RFC 9110 section 15.5.10), not a malformed body: when
     that is all that is wrong, the error is a 409 naming the field, with the existing
-    resource's URL in its detail (a set of fields unique together, such as an authority's
+    resource's URL in its detail; so is a value a built-in record keeps (a country's kind).
+    (A set of fields unique together, such as an authority's
     jurisdiction and abbreviation, is named as non_field_errors). Anything else wrong as well
     keeps the whole answer a 400."""
 
@@ -225,7 +232,7 @@ class UniqueConflictMixin:
             errors = self.errors
             if all(
                 isinstance(details, list)
-                and all(getattr(d, "code", None) == "unique" for d in details)
+                and all(getattr(d, "code", None) in CONFLICT_CODES for d in details)
                 for details in errors.values()
             ):
                 raise Conflict(errors)
@@ -234,9 +241,16 @@ class UniqueConflictMixin:
 
 
 class ImmutableLookupMixin:
-    """The natural key in the URL cannot be changed by an update."""
+    """The natural key in the URL cannot be changed by an update. An update's body may leave
+    it out (the URL names the resource) or repeat it; a different one is refused."""
 
     lookup_field_name: str
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None and self.lookup_field_name in fields:
+            fields[self.lookup_field_name].required = False
+        return fields
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -250,6 +264,10 @@ class ImmutableLookupMixin:
                 {name: [f"The {name} identifies this resource and cannot be changed."]}
             )
         return attrs
+
+
+class UniqueListField(serializers.ListField):
+    """A list whose items are each given once (a repeat is refused by the model's rule)."""
 
 
 class GroupSlugField(serializers.SlugRelatedField):
@@ -274,6 +292,7 @@ class JurisdictionSerializer(
         JurisdictionCodeField: JurisdictionCodeInputField,
     }
     lookup_field_name = "code"
+    conflicting_fields = ("kind",)  # fixed for the built-in codes: 409 (UniqueConflictMixin)
     url = serializers.HyperlinkedIdentityField(
         view_name="api:jurisdiction-detail", lookup_field="code", help_text="This resource."
     )
@@ -371,7 +390,7 @@ class MaterialSerializer(
     url = serializers.HyperlinkedIdentityField(
         view_name="api:material-detail", lookup_field="slug", help_text="This resource."
     )
-    hs_codes = serializers.ListField(
+    hs_codes = UniqueListField(
         child=HSCodeInputField(max_length=20),
         required=False,
         help_text="Harmonized System codes: an HS 2022 chapter, heading or subheading (2, 4 or "
@@ -489,7 +508,30 @@ class HSCodeSerializer(HSCodeReferenceSerializer):
         )
 
 
-class MeasureMaterialSerializer(StrictFieldsMixin, serializers.Serializer):
+class WholeItemMixin:
+    """An item of a nested list is given whole, also in a PATCH: PATCH replaces a list it
+    carries, item by item, so an item missing a required field is refused as in a POST (DRF
+    skips required fields and defaults everywhere under a partial update)."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        missing = {}
+        for name, field in self.fields.items():
+            if field.read_only or field.source in attrs:
+                continue
+            if field.required:
+                missing[name] = [
+                    serializers.ErrorDetail(field.error_messages["required"], "required")
+                ]
+            elif field.default is not empty:  # get_default() skips them under a partial update
+                default = field.default
+                attrs[field.source] = default() if callable(default) else default
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
+
+
+class MeasureMaterialSerializer(WholeItemMixin, StrictFieldsMixin, serializers.Serializer):
     material = serializers.SlugRelatedField(
         slug_field="slug", queryset=Material.objects.all(), help_text="Slug of the material."
     )
@@ -505,7 +547,7 @@ class MeasureMaterialSerializer(StrictFieldsMixin, serializers.Serializer):
     )
 
 
-class MeasureEventSerializer(StrictFieldsMixin, serializers.Serializer):
+class MeasureEventSerializer(WholeItemMixin, StrictFieldsMixin, serializers.Serializer):
     date = serializers.DateField(validators=date_range_validators, help_text="Day of the event.")
     type = serializers.ChoiceField(choices=EventType.choices, help_text="What happened.")
     note = serializers.CharField(
@@ -516,7 +558,7 @@ class MeasureEventSerializer(StrictFieldsMixin, serializers.Serializer):
     )
 
 
-class MeasureRelationSerializer(StrictFieldsMixin, serializers.Serializer):
+class MeasureRelationSerializer(WholeItemMixin, StrictFieldsMixin, serializers.Serializer):
     measure = serializers.SlugRelatedField(
         source="to_measure",
         slug_field="key",
@@ -529,7 +571,7 @@ class MeasureRelationSerializer(StrictFieldsMixin, serializers.Serializer):
     )
 
 
-class MeasureSourceSerializer(StrictFieldsMixin, serializers.Serializer):
+class MeasureSourceSerializer(WholeItemMixin, StrictFieldsMixin, serializers.Serializer):
     url = serializers.URLField(max_length=500, help_text="Address of the source.")
     title = serializers.CharField(
         max_length=500, allow_blank=True, required=False, default="", help_text="Its title."

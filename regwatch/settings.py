@@ -243,6 +243,9 @@ SPECTACULAR_SETTINGS = {
         "api.schema.refuse_unknown_query_parameters",
         "api.schema.refuse_empty_query_values",
         "api.schema.describe_transport_refusals",
+        "api.schema.refuse_nul_characters",
+        "api.schema.leave_lookups_out_of_update_bodies",
+        "api.schema.link_operations",
         "api.schema.forbid_unknown_body_fields",
     ],
 }

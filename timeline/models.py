@@ -104,10 +104,17 @@ class Jurisdiction(models.Model):
         if known is not None and self.kind != known.kind:
             raise ValidationError(
                 {
-                    "kind": f"{known.code} is built in with kind {known.kind!r} "
-                    f"({known.source}), which it keeps."
+                    "kind": ValidationError(
+                        f"{known.code} is built in with kind {known.kind!r} "
+                        f"({known.source}), which it keeps.",
+                        code=BUILT_IN_CONFLICT,
+                    )
                 }
             )
+
+
+# The error code of a write that contradicts the built-in reference data.
+BUILT_IN_CONFLICT = "built_in"
 
 
 class Authority(models.Model):

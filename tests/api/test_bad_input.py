@@ -184,7 +184,7 @@ CATALOGUE = [
         400,
         "hs_codes.0",
     ),
-    ("put missing required", "put", MEASURE, '{"title": "only"}', 400, "key"),
+    ("put missing required", "put", MEASURE, '{"title": "only"}', 400, "jurisdiction"),
     ("body over the limit", "post", "/api/v1/measures/", body(summary="s" * 2_000_000), 413, None),
     ("not json at all", "post", "/api/v1/measures/", "key=x&title=y", 400, None),
 ]
@@ -299,3 +299,20 @@ def test_a_value_of_another_json_type_is_refused_saying_which(
 def test_values_of_the_schemas_type_are_accepted(editor_client, demo_data, field, value):
     response = editor_client.patch("/api/v1/materials/gallium/", {field: value}, format="json")
     assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize(
+    ("body", "attr"),
+    [
+        ({"sources": [{"title": "No address"}]}, "sources.0.url"),
+        ({"events": [{"note": "No day"}]}, "events.0.date"),
+        ({"materials": [{"scope": "metal"}]}, "materials.0.material"),
+        ({"related": [{"relation": "amends"}]}, "related.0.measure"),
+    ],
+)
+def test_a_patch_gives_each_item_of_a_list_it_replaces_whole(editor_client, demo_data, body, attr):
+    before = database_state()
+    response = editor_client.patch(MEASURE, body, format="json")
+    assert response.status_code == 400, response.content
+    assert attr in {error["attr"] for error in response.json()["errors"]}
+    assert database_state() == before

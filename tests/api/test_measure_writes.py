@@ -197,3 +197,20 @@ def test_failed_nested_write_leaves_the_measure_unchanged(editor_client, demo_da
     response = editor_client.put(URL + "cn-mofcom-2025-62/", body, format="json")
     assert response.status_code == 400
     assert editor_client.get(URL + "cn-mofcom-2025-62/").json() == before
+
+
+@pytest.mark.parametrize(
+    ("url", "lookup"),
+    [
+        ("/api/v1/measures/cn-mofcom-2025-62/", "key"),
+        ("/api/v1/materials/gallium/", "slug"),
+        ("/api/v1/sectors/semiconductors/", "slug"),
+        ("/api/v1/jurisdictions/CN/", "code"),
+        ("/api/v1/authorities/mofcom/", "slug"),
+    ],
+)
+def test_a_put_may_leave_out_the_key_its_address_names(editor_client, demo_data, url, lookup):
+    body = {k: v for k, v in editor_client.get(url).json().items() if k != lookup}
+    response = editor_client.put(url, body, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()[lookup] == editor_client.get(url).json()[lookup]

@@ -186,8 +186,6 @@ def test_new_jurisdiction_is_stored_upper_case_with_a_kind(
     [
         ("post", "/api/v1/jurisdictions/", {"code": "c1", "name": "Digits"}, "code"),
         ("post", "/api/v1/jurisdictions/", {"code": "XK", "name": "K", "kind": "planet"}, "kind"),
-        ("patch", "/api/v1/jurisdictions/eu/", {"kind": "country"}, "kind"),
-        ("patch", "/api/v1/jurisdictions/CN/", {"kind": "organisation"}, "kind"),
         ("patch", "/api/v1/jurisdictions/cn/", {"code": "US"}, "code"),
     ],
 )
@@ -258,3 +256,14 @@ def test_an_existing_code_in_any_case_is_a_409_naming_the_code(editor_client, de
     assert response.status_code == 409
     assert error_attrs(response) == {"code"}
     assert response.json()["errors"][0]["detail"].endswith("/api/v1/jurisdictions/CN/")
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [("/api/v1/jurisdictions/eu/", "country"), ("/api/v1/jurisdictions/CN/", "organisation")],
+)
+def test_a_built_in_code_keeps_its_kind_with_a_409(editor_client, demo_data, url, kind):
+    response = editor_client.patch(url, {"kind": kind}, format="json")
+    assert response.status_code == 409
+    assert error_attrs(response) == {"kind"}
+    assert "built in" in response.json()["errors"][0]["detail"]

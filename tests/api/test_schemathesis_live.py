@@ -43,7 +43,9 @@ def server(tmp_path_factory):
 def test_schemathesis_finds_nothing_in_any_phase(server, tmp_path):
     base, token = server
     command = [
-        str(Path(sys.executable).with_name("schemathesis")), "run", f"{base}/api/schema/",
+        str(Path(sys.executable).with_name("schemathesis")),
+        "--config-file", str(Path(__file__).with_name("schemathesis.toml")),
+        "run", f"{base}/api/schema/",
         "--checks", "all", "--phases", PHASES, "--max-examples", EXAMPLES,
         "--header", f"Authorization: Token {token}", "--no-color", "--request-timeout", "30",
         *generation(),
