@@ -40,14 +40,21 @@ PATH_PARAMETERS = {
 }
 
 
+VERSION_PARAMETER = "A version of the measure, as its history lists them."
+
+
 def describe_path_parameters(result, generator, request, public):
     """Describe each resource's lookup parameter (key, slug or code) in the path."""
     for path, operations in result.get("paths", {}).items():
-        resource = path.removeprefix("/api/v1/").split("/")[0]
+        resource = path.removeprefix("/api/v1/").removeprefix("history/").split("/")[0]
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path" and not parameter.get("description"):
-                    parameter["description"] = PATH_PARAMETERS[resource]
+                    parameter["description"] = (
+                        VERSION_PARAMETER
+                        if parameter["name"] == "version"
+                        else PATH_PARAMETERS[resource]
+                    )
     return result
 
 
@@ -387,7 +394,7 @@ def link_operations(result, generator, request, public):
         targets = {
             f"{method}{sub.replace('/', '_').rstrip('_')}": operation["operationId"]
             for sub_path, sub_operations in paths.items()
-            if sub_path.startswith(path) and "{version}" not in sub_path
+            if sub_path.startswith(path) and "/history/" not in sub_path
             for method, operation in sub_operations.items()
             for sub in [sub_path.removeprefix(path)]
         }
@@ -403,9 +410,20 @@ def link_operations(result, generator, request, public):
                 name: {"operationId": target, "parameters": {lookup: expression}}
                 for name, target in targets.items()
             }
-    history = paths.get("/api/v1/measures/{key}/history/", {}).get("get")
-    restore = paths.get("/api/v1/measures/{key}/history/{version}/restore/", {}).get("post")
+    history = paths.get("/api/v1/history/measures/{key}/", {}).get("get")
+    restore = paths.get("/api/v1/history/measures/{key}/{version}/restore/", {}).get("post")
+    measures = paths.get("/api/v1/measures/", {})
     if history and restore:
+        for method, status, expression in (
+            ("post", "201", "$response.body#/key"),
+            ("get", "200", "$response.body#/results/0/key"),
+        ):
+            response = measures.get(method, {}).get("responses", {}).get(status)
+            if response is not None:
+                response.setdefault("links", {})["history"] = {
+                    "operationId": history["operationId"],
+                    "parameters": {"key": expression},
+                }
         history["responses"]["200"]["links"] = {
             "restore": {
                 "operationId": restore["operationId"],

@@ -340,7 +340,12 @@ class AuthoritySerializer(
         help_text="Code of the jurisdiction the authority belongs to.",
     )
 
-    website = OptionalURLField(required=False, default="", help_text="Official website, if any.")
+    website = OptionalURLField(
+        required=False,
+        default="",
+        max_length=Authority._meta.get_field("website").max_length,
+        help_text="Official website, if any.",
+    )
 
     class Meta:
         model = Authority

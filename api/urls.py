@@ -25,15 +25,26 @@ urlpatterns = [
         views.MaterialTimelineView.as_view(),
         name="material-timeline",
     ),
+    # A measure's history outlives the measure, so it lives outside the measure's address.
     path(
-        "v1/measures/<slug:key>/history/",
+        "v1/history/measures/<slug:key>/",
         views.MeasureHistoryView.as_view(),
         name="measure-history",
     ),
     path(
-        "v1/measures/<slug:key>/history/<int:version>/restore/",
+        "v1/history/measures/<slug:key>/<int:version>/restore/",
         views.MeasureRestoreView.as_view(),
         name="measure-restore",
+    ),
+    path(
+        "v1/measures/<slug:key>/history/",
+        views.NestedMeasureHistoryView.as_view(),
+        name="measure-history-nested",
+    ),
+    path(
+        "v1/measures/<slug:key>/history/<int:version>/restore/",
+        views.NestedMeasureRestoreView.as_view(),
+        name="measure-restore-nested",
     ),
     path("v1/events/", views.EventFeedView.as_view(), name="event-list"),
     path("v1/imports/", imports.ImportView.as_view(), name="import"),

@@ -365,6 +365,21 @@ class MeasureHistoryView(StrictQueryParametersMixin, generics.ListAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
+HISTORY_MOVED = (
+    "Deprecated: the same as /api/v1/history/measures/{key}/. A measure's history outlives the "
+    "measure, so it has its own address outside the measure's."
+)
+
+
+class NestedMeasureHistoryView(MeasureHistoryView):
+    """The history at its first address, under the measure's (deprecated)."""
+
+    @extend_schema(summary="A measure's history (deprecated address)", deprecated=True,
+                   description=HISTORY_MOVED)  # fmt: skip
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
 class MeasureRestoreView(StrictQueryParametersMixin, generics.GenericAPIView):
     """Bring a measure back to one of its versions, nested parts included. A deleted measure
     is recreated with its original created_at, and the measures that related to it when it was
@@ -391,3 +406,17 @@ class MeasureRestoreView(StrictQueryParametersMixin, generics.GenericAPIView):
             raise Conflict(" ".join(error.messages)) from error
         body = self.get_serializer(measure_queryset().get(pk=measure.pk)).data
         return Response(body, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+
+class NestedMeasureRestoreView(MeasureRestoreView):
+    """Restoring at its first address, under the measure's (deprecated)."""
+
+    @extend_schema(
+        summary="Restore a version of a measure (deprecated address)",
+        deprecated=True,
+        description="Deprecated: the same as /api/v1/history/measures/{key}/{version}/restore/.",
+        request=None,
+        responses={200: serializers.MeasureSerializer, 201: serializers.MeasureSerializer},
+    )
+    def post(self, request, key: str, version: int):
+        return super().post(request, key, version)

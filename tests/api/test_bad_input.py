@@ -316,3 +316,21 @@ def test_a_patch_gives_each_item_of_a_list_it_replaces_whole(editor_client, demo
     assert response.status_code == 400, response.content
     assert attr in {error["attr"] for error in response.json()["errors"]}
     assert database_state() == before
+
+
+def test_an_overlong_website_is_a_400_not_a_database_error(editor_client, demo_data):
+    before = database_state()
+    response = editor_client.post(
+        "/api/v1/authorities/",
+        {
+            "slug": "long-site",
+            "name": "Long",
+            "abbreviation": "LS",
+            "jurisdiction": "CN",
+            "website": "https://example.org/" + "a" * 300,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert {error["attr"] for error in response.json()["errors"]} == {"website"}
+    assert database_state() == before

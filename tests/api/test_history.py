@@ -128,3 +128,15 @@ def test_admin_shows_history(admin_client, demo_data):
 def test_material_group_changes_are_recorded(editor_client, demo_data, model):
     editor_client.patch("/api/v1/materials/gallium/", {"name": "Gallium metal"}, format="json")
     assert model.history.filter(slug="gallium").count() == 2
+
+
+def test_the_history_has_its_own_address_and_the_first_one_still_answers(editor_client, demo_data):
+    key = "cn-mofcom-2025-62"
+    editor_client.patch(f"{URL}{key}/", {"notes": "Checked."}, format="json")
+    current = editor_client.get(f"/api/v1/history/measures/{key}/")
+    assert current.status_code == 200
+    assert editor_client.get(f"{URL}{key}/history/").json() == current.json()
+    version = current.json()["results"][-1]["version"]
+    restored = editor_client.post(f"/api/v1/history/measures/{key}/{version}/restore/")
+    assert restored.status_code == 200
+    assert restored.json()["notes"] != "Checked."
