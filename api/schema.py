@@ -75,6 +75,16 @@ class NaturalKeyReference(OpenApiSerializerFieldExtension):
         return schema
 
 
+class ISODay(OpenApiSerializerFieldExtension):
+    """A day in a body: YYYY-MM-DD exactly."""
+
+    target_class = "api.serializers.ISODateField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        return {**schema, "pattern": r"^\d{4}-\d{2}-\d{2}$"} if direction == "request" else schema
+
+
 class UniqueItems(OpenApiSerializerFieldExtension):
     """A list each of whose items may be given once."""
 

@@ -7,7 +7,7 @@ import copy
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, transaction
+from django.db import DataError, models, transaction
 from django.utils import timezone
 from django.utils.text import capfirst
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
@@ -39,6 +39,7 @@ from timeline.services import EventEntry, MaterialLink, RelationEntry, SourceEnt
 from timeline.status import MeasureStatus
 
 from .exceptions import Conflict
+from .parameters import ISO_DATE
 from .querysets import measure_queryset
 
 
@@ -264,6 +265,16 @@ class ImmutableLookupMixin:
                 {name: [f"The {name} identifies this resource and cannot be changed."]}
             )
         return attrs
+
+
+class ISODateField(serializers.DateField):
+    """A day as YYYY-MM-DD and nothing else, as in query parameters (``api.parameters``):
+    Python would also read 20250601, 2025-6-1 and the ISO week date 2025-W22-7."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and not ISO_DATE.fullmatch(value):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
 
 
 class UniqueListField(serializers.ListField):
@@ -553,7 +564,7 @@ class MeasureMaterialSerializer(WholeItemMixin, StrictFieldsMixin, serializers.S
 
 
 class MeasureEventSerializer(WholeItemMixin, StrictFieldsMixin, serializers.Serializer):
-    date = serializers.DateField(validators=date_range_validators, help_text="Day of the event.")
+    date = ISODateField(validators=date_range_validators, help_text="Day of the event.")
     type = serializers.ChoiceField(choices=EventType.choices, help_text="What happened.")
     note = serializers.CharField(
         allow_blank=True, required=False, default="", max_length=5000, help_text="Free-text note."
@@ -584,7 +595,7 @@ class MeasureSourceSerializer(WholeItemMixin, StrictFieldsMixin, serializers.Ser
     publisher = serializers.CharField(
         max_length=200, allow_blank=True, required=False, default="", help_text="Who published it."
     )
-    published_on = serializers.DateField(
+    published_on = ISODateField(
         allow_null=True,
         required=False,
         default=None,
@@ -649,6 +660,10 @@ class MeasureSerializer(
     StrictFieldsMixin, ImmutableLookupMixin, UniqueConflictMixin, serializers.ModelSerializer
 ):
     lookup_field_name = "key"
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateField: ISODateField,
+    }
     url = serializers.HyperlinkedIdentityField(
         view_name="api:measure-detail", lookup_field="key", help_text="This resource."
     )

@@ -334,3 +334,25 @@ def test_an_overlong_website_is_a_400_not_a_database_error(editor_client, demo_d
     assert response.status_code == 400
     assert {error["attr"] for error in response.json()["errors"]} == {"website"}
     assert database_state() == before
+
+
+@pytest.mark.parametrize(
+    "day", ["20250601", "2025-6-1", "2025-W22-7", "01/06/2025", "2025-06-01T00:00:00Z"]
+)
+@pytest.mark.parametrize(
+    "field", ["announced_on", "effective_on", "events.0.date", "sources.0.published_on"]
+)
+def test_a_day_in_a_body_is_yyyy_mm_dd_and_nothing_else(editor_client, demo_data, field, day):
+    if field == "events.0.date":
+        body = {"events": [{"date": day, "type": "note"}]}
+    elif field == "sources.0.published_on":
+        body = {"sources": [{"url": "https://example.org/", "published_on": day}]}
+    else:
+        body = {field: day}
+    before = database_state()
+    response = editor_client.patch(MEASURE, body, format="json")
+    assert response.status_code == 400, response.content
+    errors = response.json()["errors"]
+    assert field in {error["attr"] for error in errors}
+    assert any("YYYY-MM-DD" in error["detail"] for error in errors)
+    assert database_state() == before
