@@ -110,6 +110,27 @@ def running_server(env: dict[str, str], *, workers: int = 2, threads: int = 4) -
         yield base
 
 
+@contextmanager
+def demo_server(
+    tmp_dir: Path, purpose: str, *, workers: int = 2, threads: int = 2, **settings: str
+) -> Iterator[tuple[str, str]]:
+    """RegWatch on a fresh database holding the demo data, served until the block ends; yields
+    its base address and the token of a superuser. ``settings`` are environment variables."""
+    with fresh_database(tmp_dir, purpose) as database_url:
+        env = server_env(database_url, **settings)
+        manage(env, "migrate", "--noinput")
+        manage(env, "load_timeline")
+        manage(
+            env,
+            "shell",
+            "-c",
+            f"from django.contrib.auth.models import User; User.objects.create_superuser({purpose!r})",
+        )
+        token = manage(env, "issue_token", purpose).strip().splitlines()[-1]
+        with running_server(env, workers=workers, threads=threads) as base:
+            yield base, token
+
+
 def request(method: str, url: str, *, token: str | None = None, body=None, headers=None):
     """(status, headers, parsed JSON or None) without raising on 4xx."""
     data = json.dumps(body).encode() if body is not None else None

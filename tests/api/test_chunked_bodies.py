@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.live_server import fresh_database, manage, request, running_server, server_env
+from tests.live_server import demo_server, request
 
 KEY = "cn-mofcom-2025-62"
 LIMIT = 4096
@@ -16,19 +16,10 @@ LIMIT = 4096
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with fresh_database(tmp_path_factory.mktemp("chunked"), "chunked") as database_url:
-        env = server_env(database_url, REGWATCH_MAX_BODY_BYTES=str(LIMIT))
-        manage(env, "migrate", "--noinput")
-        manage(env, "load_timeline")
-        manage(
-            env,
-            "shell",
-            "-c",
-            "from django.contrib.auth.models import User; User.objects.create_superuser('chunky')",
-        )
-        token = manage(env, "issue_token", "chunky").strip().splitlines()[-1]
-        with running_server(env, workers=1, threads=2) as base:
-            yield base, token
+    with demo_server(
+        tmp_path_factory.mktemp("chunked"), "chunked", workers=1, REGWATCH_MAX_BODY_BYTES=str(LIMIT)
+    ) as (base, token):
+        yield base, token
 
 
 def send_chunked(base: str, token: str, method: str, path: str, body: bytes, chunk: int = 7):

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from tests.live_server import fresh_database, manage, request, running_server, server_env
+from tests.live_server import demo_server, request
 
 ROUNDS = 8
 KEY = "cn-mofcom-2025-62"
@@ -14,19 +14,8 @@ KEY = "cn-mofcom-2025-62"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with fresh_database(tmp_path_factory.mktemp("race"), "race") as database_url:
-        env = server_env(database_url)
-        manage(env, "migrate", "--noinput")
-        manage(env, "load_timeline")
-        manage(
-            env,
-            "shell",
-            "-c",
-            "from django.contrib.auth.models import User; User.objects.create_superuser('racer')",
-        )
-        token = manage(env, "issue_token", "racer").strip().splitlines()[-1]
-        with running_server(env, workers=2, threads=2) as base:
-            yield base, token
+    with demo_server(tmp_path_factory.mktemp("race"), "race") as (base, token):
+        yield base, token
 
 
 def append_notes(base: str, token: str, writer: str, outcomes: list) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_server import ROOT, fresh_database, manage, running_server, server_env
+from tests.live_server import ROOT, demo_server
 
 EXAMPLES = os.environ.get("REGWATCH_FUZZ_EXAMPLES", "8")
 
@@ -25,19 +25,8 @@ def generation() -> list[str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with fresh_database(tmp_path_factory.mktemp("schemathesis"), "schemathesis") as url:
-        env = server_env(url)
-        manage(env, "migrate", "--noinput")
-        manage(env, "load_timeline")
-        manage(
-            env,
-            "shell",
-            "-c",
-            "from django.contrib.auth.models import User; User.objects.create_superuser('fuzzer')",
-        )
-        token = manage(env, "issue_token", "fuzzer").strip().splitlines()[-1]
-        with running_server(env, workers=2, threads=2) as base:
-            yield base, token
+    with demo_server(tmp_path_factory.mktemp("schemathesis"), "fuzzer") as (base, token):
+        yield base, token
 
 
 def test_schemathesis_finds_nothing_in_any_phase(server, tmp_path):
