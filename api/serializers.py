@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import copy
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, models, transaction
 from django.utils import timezone
+from django.utils.encoding import smart_str
 from django.utils.text import capfirst
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers, validators
@@ -39,7 +40,7 @@ from timeline.services import EventEntry, MaterialLink, RelationEntry, SourceEnt
 from timeline.status import MeasureStatus
 
 from .exceptions import Conflict
-from .parameters import ISO_DATE
+from .parameters import ISO_DATE, nearest_values
 from .querysets import measure_queryset
 
 
@@ -281,7 +282,29 @@ class UniqueListField(serializers.ListField):
     """A list whose items are each given once (a repeat is refused by the model's rule)."""
 
 
-class GroupSlugField(serializers.SlugRelatedField):
+class NaturalKeyField(serializers.SlugRelatedField):
+    """Another record named by its slug, code or key; an unknown one is named with the
+    nearest known value, as in query parameters."""
+
+    default_error_messages = {"does_not_exist": "No {model} has the {slug_name} `{value}`.{hint}"}
+
+    def to_internal_value(self, data):
+        queryset = self.get_queryset()
+        try:
+            return queryset.get(**{self.slug_field: data})
+        except ObjectDoesNotExist:
+            self.fail(
+                "does_not_exist",
+                model=queryset.model._meta.verbose_name,
+                slug_name=self.slug_field,
+                value=smart_str(data),
+                hint=nearest_values(smart_str(data), queryset, self.slug_field),
+            )
+        except (TypeError, ValueError):
+            self.fail("invalid")
+
+
+class GroupSlugField(NaturalKeyField):
     """A slug that must name an existing group (see ``reference_format``)."""
 
     reference_format = "material-group-slug"
@@ -345,7 +368,7 @@ class AuthoritySerializer(
     url = serializers.HyperlinkedIdentityField(
         view_name="api:authority-detail", lookup_field="slug", help_text="This resource."
     )
-    jurisdiction = serializers.SlugRelatedField(
+    jurisdiction = NaturalKeyField(
         slug_field="code",
         queryset=Jurisdiction.objects.all(),
         help_text="Code of the jurisdiction the authority belongs to.",
@@ -420,7 +443,7 @@ class MaterialSerializer(
         required=False,
         help_text="Slugs of the groups this material belongs to directly.",
     )
-    members = serializers.SlugRelatedField(
+    members = NaturalKeyField(
         many=True,
         slug_field="slug",
         read_only=True,
@@ -548,7 +571,7 @@ class WholeItemMixin:
 
 
 class MeasureMaterialSerializer(WholeItemMixin, StrictFieldsMixin, serializers.Serializer):
-    material = serializers.SlugRelatedField(
+    material = NaturalKeyField(
         slug_field="slug", queryset=Material.objects.all(), help_text="Slug of the material."
     )
     name = serializers.CharField(
@@ -575,7 +598,7 @@ class MeasureEventSerializer(WholeItemMixin, StrictFieldsMixin, serializers.Seri
 
 
 class MeasureRelationSerializer(WholeItemMixin, StrictFieldsMixin, serializers.Serializer):
-    measure = serializers.SlugRelatedField(
+    measure = NaturalKeyField(
         source="to_measure",
         slug_field="key",
         queryset=Measure.objects.all(),
@@ -667,12 +690,12 @@ class MeasureSerializer(
     url = serializers.HyperlinkedIdentityField(
         view_name="api:measure-detail", lookup_field="key", help_text="This resource."
     )
-    jurisdiction = serializers.SlugRelatedField(
+    jurisdiction = NaturalKeyField(
         slug_field="code",
         queryset=Jurisdiction.objects.all(),
         help_text="Issuing jurisdiction code.",
     )
-    authorities = serializers.SlugRelatedField(
+    authorities = NaturalKeyField(
         many=True,
         slug_field="slug",
         queryset=Authority.objects.all(),
@@ -683,7 +706,7 @@ class MeasureSerializer(
         help_text="Status today (UTC): upcoming, in_force, suspended or ended; null before the "
         "measure is announced."
     )
-    target_jurisdictions = serializers.SlugRelatedField(
+    target_jurisdictions = NaturalKeyField(
         many=True,
         slug_field="code",
         queryset=Jurisdiction.objects.all(),
@@ -694,7 +717,7 @@ class MeasureSerializer(
     materials = MeasureMaterialSerializer(
         many=True, source="material_links", required=False, help_text="Affected materials."
     )
-    sectors = serializers.SlugRelatedField(
+    sectors = NaturalKeyField(
         many=True,
         slug_field="slug",
         queryset=Sector.objects.all(),

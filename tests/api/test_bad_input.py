@@ -356,3 +356,27 @@ def test_a_day_in_a_body_is_yyyy_mm_dd_and_nothing_else(editor_client, demo_data
     assert field in {error["attr"] for error in errors}
     assert any("YYYY-MM-DD" in error["detail"] for error in errors)
     assert database_state() == before
+
+
+@pytest.mark.parametrize(
+    ("body", "attr", "suggested"),
+    [
+        ({"materials": [{"material": "dysprosum"}]}, "materials.0.material", "dysprosium"),
+        ({"authorities": ["mofcon"]}, "authorities", "mofcom"),
+        ({"jurisdiction": "QQ"}, "jurisdiction", None),
+        (
+            {"related": [{"measure": "cn-mofcom-2025-621", "relation": "amends"}]},
+            "related.0.measure",
+            "cn-mofcom-2025-62",
+        ),
+    ],
+)
+def test_an_unknown_record_in_a_body_is_named_with_the_nearest(
+    editor_client, demo_data, body, attr, suggested
+):
+    response = editor_client.patch(MEASURE, body, format="json")
+    assert response.status_code == 400
+    [error] = [e for e in response.json()["errors"] if e["attr"] == attr]
+    assert error["code"] == "does_not_exist"
+    if suggested:
+        assert f"Did you mean `{suggested}`?" in error["detail"]
