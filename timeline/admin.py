@@ -17,12 +17,23 @@ from .models import (
     MeasureSource,
     Sector,
 )
+from .protection import measures_using
 from .services import delete_measure
 from .status import MeasureStatus
 
 
+class InUseAdminMixin:
+    """The delete confirmation lists the measures that use the record as protected, and
+    refuses, as Django does for records a foreign key protects (``timeline.protection``)."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        in_use = [f"Measure: {measure}" for obj in objs for measure in measures_using(obj)]
+        return deleted, counts, perms_needed, [*protected, *in_use]
+
+
 @admin.register(Jurisdiction)
-class JurisdictionAdmin(SimpleHistoryAdmin):
+class JurisdictionAdmin(InUseAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "kind"]
     list_filter = ["kind"]
     search_fields = ["code", "name"]
@@ -47,7 +58,7 @@ class HSCodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Authority)
-class AuthorityAdmin(SimpleHistoryAdmin):
+class AuthorityAdmin(InUseAdminMixin, SimpleHistoryAdmin):
     list_display = ["abbreviation", "name", "jurisdiction", "website"]
     list_filter = [("jurisdiction", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["jurisdiction"]
@@ -57,7 +68,7 @@ class AuthorityAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Sector)
-class SectorAdmin(SimpleHistoryAdmin):
+class SectorAdmin(InUseAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -6,7 +6,8 @@ class TimelineConfig(AppConfig):
     verbose_name = "Timeline"
 
     def ready(self) -> None:
-        from . import changes, versioning
+        from . import changes, protection, versioning
 
         versioning.connect_signals()
         changes.connect_signals()
+        protection.connect_signals()

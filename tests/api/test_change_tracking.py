@@ -52,14 +52,6 @@ def material_record(slug: str, **changes) -> dict:
     return {**record, **changes}
 
 
-def target_only_jurisdiction(editor_client) -> None:
-    editor_client.post("/api/v1/jurisdictions/", {"code": "ZZ", "name": "Zedland"}, format="json")
-    response = editor_client.patch(
-        f"{URL}cn-mofcom-2025-62/", {"target_jurisdictions": ["ZZ"]}, format="json"
-    )
-    assert response.status_code == 200, response.content
-
-
 @dataclass
 class Write:
     write: Callable  # (editor_client, admin_client) -> response or None
@@ -100,19 +92,6 @@ WRITES = {
     "API: jurisdiction renamed (only its code is shown)": Write(
         lambda api, admin: api.patch("/api/v1/jurisdictions/CN/", {"name": "PRC"}, format="json"),
         set,
-    ),
-    "API: sector in use deleted": Write(
-        lambda api, admin: api.delete("/api/v1/sectors/semiconductors/"),
-        lambda: shown_by(sectors__slug="semiconductors"),
-    ),
-    "API: authority in use deleted": Write(
-        lambda api, admin: api.delete("/api/v1/authorities/mofcom/"),
-        lambda: shown_by(authorities__slug="mofcom"),
-    ),
-    "API: jurisdiction that is only a target deleted": Write(
-        lambda api, admin: api.delete("/api/v1/jurisdictions/ZZ/"),
-        lambda: {"cn-mofcom-2025-62"},
-        setup=target_only_jurisdiction,
     ),
     "admin: material slug changed": Write(
         lambda api, admin: admin_change(
