@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import TooManyFieldsSent
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import JsonResponse
+from django.middleware import common
 
 READ_BLOCK_BYTES = 64 * 1024
 
@@ -117,3 +118,12 @@ class RequestGuardMiddleware:
                 413, "request_too_large", f"Request bodies are limited to {limit} bytes.", None
             )
         return None
+
+
+class CommonMiddleware(common.CommonMiddleware):
+    """Django's, without the redirect to an address with a slash inside the API: it would turn
+    a write into a GET (and in debug mode it is a 500). The API answers a 404 that names the
+    address with the slash (``regwatch.urls.api_not_found``); elsewhere, as Django does."""
+
+    def should_redirect_with_slash(self, request) -> bool:
+        return not request.path.startswith("/api/") and super().should_redirect_with_slash(request)

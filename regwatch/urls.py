@@ -1,14 +1,29 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import Resolver404, include, path, re_path, resolve
 from django.views.defaults import bad_request, page_not_found
 
 from api.middleware import error_response
 
 
+def api_not_found(request, exception=None):
+    """An unknown address in the API, in the API's JSON shape, with the address it probably
+    meant: API addresses end with a slash, and nothing is redirected there (a redirect would
+    lose a write's method or body; see ``api.middleware.CommonMiddleware``)."""
+    detail = "No such address in the API."
+    if not request.path.endswith("/"):
+        try:
+            resolve(request.path + "/")
+        except Resolver404:
+            pass
+        else:
+            detail += f" Did you mean `{request.path}/`? API addresses end with a slash."
+    return error_response(404, "not_found", detail, None)
+
+
 def handler404(request, exception):
     """The API answers an unknown address in its own JSON shape; the rest as Django does."""
     if request.path.startswith("/api/"):
-        return error_response(404, "not_found", "No such address in the API.", None)
+        return api_not_found(request, exception)
     return page_not_found(request, exception)
 
 
@@ -23,4 +38,6 @@ def handler400(request, exception):
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    # Answered here rather than by handler404, which Django bypasses in debug mode.
+    re_path(r"^api/", api_not_found),
 ]

@@ -428,3 +428,27 @@ def test_too_many_parameters_are_a_json_400(client, demo_data):
 def test_an_unsupported_method_is_405_whatever_its_parameters(editor_client, demo_data):
     response = editor_client.put("/api/v1/measures/cn-mofcom-2025-62/history/?page=1")
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+@pytest.mark.parametrize("path", ["/api/v1/measures", "/api/v1/measures/cn-mofcom-2025-62"])
+def test_an_address_without_its_slash_is_a_json_404_naming_the_right_one(
+    editor_client, demo_data, method, path
+):
+    response = getattr(editor_client, method)(path, {}, format="json")
+    assert response.status_code == 404
+    assert f"Did you mean `{path}/`?" in detail(response)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/bogus/", "/api/v1/measures//", "/api/nothing"])
+def test_an_unknown_api_address_is_a_json_404(client, demo_data, path, settings):
+    settings.DEBUG = True  # as under make run: Django's own 404 page would be HTML
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+
+
+def test_the_admin_still_adds_its_slash(admin_client, demo_data):
+    response = admin_client.get("/admin/timeline/measure")
+    assert response.status_code == 301
+    assert response["Location"].endswith("/admin/timeline/measure/")
