@@ -307,7 +307,10 @@ class ImportView(StrictQueryParametersMixin, APIView):
         if isinstance(body, Body):
             data, format, source = body.data, body.format, "the request body"
         else:
-            upload = request.FILES.get("file")
+            uploads = request.FILES.getlist("file")
+            if len(uploads) > 1:
+                raise ValidationError({"file": ["Send one file per import."]})
+            upload = uploads[0] if uploads else None
             if upload is None:
                 raise ValidationError(
                     {"file": ["Send the dataset as the body, or attach it in the file field."]}

@@ -1,7 +1,12 @@
+import codecs
 import json
 
+from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
+from rest_framework.utils import json as drf_json
+
+from timeline.importers.json import RepeatedKey, unique_members
 
 # No body the API takes nests deeper than a measure's lists of objects (3 levels); this leaves
 # room for clients' mistakes to be reported as field errors, and refuses what only an attack
@@ -22,12 +27,22 @@ def nesting_depth(data) -> int:
 
 
 class StrictJSONParser(JSONParser):
-    """JSON that every database can store: no lone surrogates, no NUL characters, and nested
-    at most ``MAX_JSON_DEPTH`` levels."""
+    """JSON that every database can store: no lone surrogates, no NUL characters, nested at
+    most ``MAX_JSON_DEPTH`` levels, and no object naming a member twice (which one would
+    count is the reader's guess, RFC 8259 section 4)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
-            data = super().parse(stream, media_type, parser_context)
+            data = drf_json.load(
+                codecs.getreader(encoding)(stream),
+                parse_constant=drf_json.strict_constant if self.strict else None,
+                object_pairs_hook=unique_members,
+            )
+        except RepeatedKey as error:
+            raise ParseError(f"JSON parse error - {error}.") from error
+        except ValueError as error:
+            raise ParseError(f"JSON parse error - {error}") from error
         except RecursionError as error:
             raise ParseError(
                 f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels."

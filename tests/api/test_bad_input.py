@@ -380,3 +380,21 @@ def test_an_unknown_record_in_a_body_is_named_with_the_nearest(
     assert error["code"] == "does_not_exist"
     if suggested:
         assert f"Did you mean `{suggested}`?" in error["detail"]
+
+
+@pytest.mark.parametrize(
+    ("url", "raw"),
+    [
+        (MEASURE, '{"notes": "a", "notes": "b"}'),
+        (MEASURE, '{"events": [{"date": "2026-01-01", "date": "2026-01-02", "type": "note"}]}'),
+        ("/api/v1/imports/?dry_run=true", '{"measures": [], "measures": []}'),
+    ],
+)
+def test_a_member_named_twice_in_a_json_object_is_refused(editor_client, demo_data, url, raw):
+    before = database_state()
+    response = editor_client.generic(
+        "PATCH" if url == MEASURE else "POST", url, raw, content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert "twice" in response.json()["errors"][0]["detail"]
+    assert database_state() == before

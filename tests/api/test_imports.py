@@ -250,3 +250,12 @@ def test_import_takes_files_larger_than_other_api_bodies(editor_client, demo_dat
     assert response.status_code == 200, response.content
     over = editor_client.post("/api/v1/sectors/", {"slug": "x", "name": "x" * 2000}, format="json")
     assert over.status_code == 413
+
+
+def test_two_files_in_one_import_are_refused(editor_client, demo_data):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    files = [SimpleUploadedFile(name, b'{"measures": []}') for name in ("a.json", "b.json")]
+    response = editor_client.post("/api/v1/imports/?dry_run=true", {"file": files})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "file"
