@@ -8,6 +8,7 @@ from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiResponse
 from drf_standardized_errors import openapi as standardized_errors_openapi
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
+from inflection import camelize
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.validators import UniqueTogetherValidator
@@ -27,7 +28,7 @@ from .parameters import (
     StrictQueryParametersMixin,
     reference_format,
 )
-from .serializers import UniqueConflictMixin, UniqueValidator
+from .serializers import UNKNOWN_FIELD, UniqueConflictMixin, UniqueValidator
 
 PATH_PARAMETERS = {
     "measures": "Key of the measure, e.g. cn-mofcom-2025-62.",
@@ -266,34 +267,47 @@ def _schema_request(method: str):
 
 
 UNKNOWN_PARAMETER_COMPONENT = "UnknownQueryParameterError"
+UNKNOWN_FIELD_COMPONENT = "UnknownBodyFieldError"
 
 
-def refuse_unknown_query_parameters(result, generator, request, public):
-    """Any operation answers an unknown query parameter with a 400 naming it; its name is
-    whatever the client sent, so the error is described by its code, not an enum of names."""
-    schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    schemas[UNKNOWN_PARAMETER_COMPONENT] = {
+def _unknown_name_component(code: str, what: str) -> dict:
+    return {
         "type": "object",
         "properties": {
-            "attr": {"type": "string", "description": "The unknown parameter, as sent."},
-            "code": {
-                "type": "string",
-                "enum": [UNKNOWN_PARAMETER],
-                "description": "Always unknown_parameter.",
-            },
-            "detail": {
-                "type": "string",
-                "description": "What went wrong, with the closest known parameter if any.",
-            },
+            "attr": {"type": "string", "description": f"The unknown {what}, as sent."},
+            "code": {"type": "string", "enum": [code], "description": f"Always {code}."},
+            "detail": {"type": "string", "description": "What went wrong, and what is known."},
         },
         "required": ["attr", "code", "detail"],
     }
-    reference = {"$ref": f"#/components/schemas/{UNKNOWN_PARAMETER_COMPONENT}"}
+
+
+def refuse_unknown_query_parameters(result, generator, request, public):
+    """Any operation answers an unknown query parameter with a 400 naming it, and one with a
+    body an unknown body field (``events.0.mood``) likewise; the name is whatever the client
+    sent, so these errors are described by their codes, not an enum of names."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas[UNKNOWN_PARAMETER_COMPONENT] = _unknown_name_component(
+        UNKNOWN_PARAMETER, "query parameter"
+    )
+    schemas[UNKNOWN_FIELD_COMPONENT] = _unknown_name_component(UNKNOWN_FIELD, "body field")
+    with_body = {
+        f"{camelize(operation['operationId'])}Error"
+        for operations in result.get("paths", {}).values()
+        for operation in operations.values()
+        if "requestBody" in operation
+    }
     for name, component in schemas.items():
         discriminator = component.get("discriminator", {})
         if name.endswith("Error") and discriminator.get("propertyName") == "attr":
-            component["oneOf"].append(reference)
-            del component["discriminator"]  # the unknown parameter's attr maps to no component
+            component["oneOf"].append(
+                {"$ref": f"#/components/schemas/{UNKNOWN_PARAMETER_COMPONENT}"}
+            )
+            if name in with_body:
+                component["oneOf"].append(
+                    {"$ref": f"#/components/schemas/{UNKNOWN_FIELD_COMPONENT}"}
+                )
+            del component["discriminator"]  # an unknown name maps to no component
     return result
 
 

@@ -130,12 +130,19 @@ def type_errors(field: serializers.Field, value) -> list | dict | None:
     return None
 
 
+# The error code of a body field the resource does not have (its attr names the field).
+UNKNOWN_FIELD = "unknown_field"
+
+
 class StrictFieldsMixin:
     """Fields the resource does not have are refused by name instead of dropped silently;
     read-only fields are accepted and ignored, so a body from GET can be sent back. A value of
     another JSON type than the schema gives its field is refused instead of converted (a
     number for a string, a string for an integer, an object for an array). Text is not
     trimmed."""
+
+    def writable_field_names(self) -> list[str]:
+        return [name for name, field in self.fields.items() if not field.read_only]
 
     def get_fields(self):
         fields = super().get_fields()
@@ -153,11 +160,15 @@ class StrictFieldsMixin:
         if unknown:
             raise serializers.ValidationError(
                 {
-                    api_settings.NON_FIELD_ERRORS_KEY: [
-                        f"Unknown field: {name}." for name in unknown
+                    name: [
+                        serializers.ErrorDetail(
+                            f"Unknown field: {name}. This resource's fields are "
+                            f"{', '.join(sorted(self.writable_field_names()))}.",
+                            code=UNKNOWN_FIELD,
+                        )
                     ]
-                },
-                code="invalid",
+                    for name in unknown
+                }
             )
         mistyped = {
             name: errors

@@ -162,7 +162,7 @@ def test_key_cannot_be_changed_by_update(editor_client, demo_data):
         ({"title": ""}, "title", None),
         ({"title": "x" * 301}, "title", None),
         ({"key": "has spaces"}, "key", None),
-        ({"colour": "blue"}, "non_field_errors", "Unknown field: colour"),
+        ({"colour": "blue"}, "colour", "Unknown field: colour"),
         (
             {"materials": [{"material": "gallium"}, {"material": "gallium"}]},
             "materials.1.material",
