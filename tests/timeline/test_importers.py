@@ -329,10 +329,10 @@ def test_a_material_that_cannot_be_created_is_reported_once(empty_timeline, seco
 def test_unknown_fields_inside_nested_entries_are_warned_once(demo_data, second_file):
     for measure in second_file["measures"]:
         for event in measure["events"]:
-            event["scheduled"] = False
+            event["certainty"] = "high"
     report = load([copy.deepcopy(second_file)])
-    scheduled = warning(report, "unknown_field", "events[].scheduled")
-    assert scheduled.records == [f"measures[{m['key']}]" for m in second_file["measures"]]
+    certainty = warning(report, "unknown_field", "events[].certainty")
+    assert certainty.records == [f"measures[{m['key']}]" for m in second_file["measures"]]
 
 
 @pytest.mark.parametrize("reason", ["", "x" * 101])
