@@ -111,16 +111,20 @@ class MeasureQuerySet(models.QuerySet):
     def in_force_on(self, day: datetime.date) -> MeasureQuerySet:
         return self.with_status_in(day, [MeasureStatus.IN_FORCE])
 
-    def needing_review(self, day: datetime.date) -> MeasureQuerySet:
-        """Measures with a scheduled event dated on or before ``day``: a plan whose day has
-        passed, for an editor to confirm (clear the flag) or correct. Annotates
-        ``oldest_scheduled_on``, the earliest such day, to review the oldest first."""
+    def with_oldest_scheduled(self, day: datetime.date) -> MeasureQuerySet:
+        """Annotate ``oldest_scheduled_on``: the earliest scheduled event dated on or before
+        ``day`` (a plan whose day has passed and no source confirms), or NULL."""
         from .models import MeasureEvent
 
         passed = MeasureEvent.objects.filter(measure=OuterRef("pk"), scheduled=True, date__lte=day)
-        return self.filter(Exists(passed)).annotate(
+        return self.annotate(
             oldest_scheduled_on=Subquery(passed.order_by("date").values("date")[:1])
         )
+
+    def needing_review(self, day: datetime.date) -> MeasureQuerySet:
+        """Measures with a scheduled event dated on or before ``day``, for an editor to confirm
+        (clear the flag) or correct, with ``oldest_scheduled_on`` to review the oldest first."""
+        return self.with_oldest_scheduled(day).filter(oldest_scheduled_on__isnull=False)
 
     def matching_materials(self, materials: Iterable) -> MeasureQuerySet:
         """Measures listing any of ``materials``, a group containing one, or a member of one."""
