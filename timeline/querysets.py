@@ -27,11 +27,20 @@ class MeasureQuerySet(models.QuerySet):
             measure=OuterRef("pk"),
             type__in=SUSPENSION_EVENTS,
             date__lte=day,
-        ).order_by("-date", "type", "scheduled")
+        ).order_by("-date", "type")
+        # Whether the latest is only scheduled is asked of its date and type (a confirmed
+        # event of the same day and type wins), not by adding "scheduled" to this ordering:
+        # SQLite 3.40 then returns rows the date condition excludes.
+        confirmed = MeasureEvent.objects.filter(
+            measure=OuterRef("pk"),
+            type=OuterRef("latest_suspension"),
+            date=OuterRef("latest_suspension_date"),
+            scheduled=False,
+        )
         return self.alias(
             latest_suspension=Subquery(latest.values("type")[:1]),
-            latest_suspension_scheduled=Subquery(latest.values("scheduled")[:1]),
-        )
+            latest_suspension_date=Subquery(latest.values("date")[:1]),
+        ).alias(latest_suspension_scheduled=~Exists(confirmed))
 
     @staticmethod
     def _date_scheduled(date_field: str, type_: str) -> Q:

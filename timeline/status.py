@@ -78,7 +78,8 @@ def latest_suspension_is_scheduled(
     ]
     if not relevant:
         return False
-    # Sort key mirrors the SQL: date descending, type ascending, then confirmed (False) first.
+    # Date descending, type ascending, as latest_suspension_event; then confirmed (False)
+    # first: a confirmed event of the same day and type makes the scheduled one a fact.
     relevant.sort(key=lambda item: (-item[0].toordinal(), item[1], item[2]))
     return relevant[0][2]
 
