@@ -13,7 +13,8 @@ from django.urls import reverse
 from timeline.models import Measure, MeasureEvent, MeasureMaterial, MeasureRelation, MeasureSource
 
 MEASURE_ROW_FIELDS = (
-    "id", "key", "title", "reference", "jurisdiction__code", "measure_type", "status", "summary",
+    "id", "key", "title", "reference", "jurisdiction__code", "measure_type", "status",
+    "status_confirmed", "summary",
     "announced_on", "effective_on", "ends_on", "confidence", "notes", "created_at", "updated_at",
 )  # fmt: skip
 EVENT_ROW_FIELDS = (
@@ -21,6 +22,7 @@ EVENT_ROW_FIELDS = (
     "type",
     "note",
     "source_url",
+    "scheduled",
     "derived",
     "measure__key",
     "measure__title",
@@ -68,7 +70,7 @@ def measure_page(rows: list[dict], request) -> list[dict]:
     events = _grouped(
         MeasureEvent.objects.filter(measure_id__in=ids, derived=False)
         .order_by("date", "type", "id")
-        .values_list("measure_id", "date", "type", "note", "source_url")
+        .values_list("measure_id", "date", "type", "note", "source_url", "scheduled")
     )
     sources = _grouped(
         MeasureSource.objects.filter(measure_id__in=ids)
@@ -94,6 +96,7 @@ def measure_page(rows: list[dict], request) -> list[dict]:
                 "authorities": [slug for (slug,) in authorities[pk]],
                 "measure_type": row["measure_type"],
                 "status": row["status"],
+                "status_confirmed": row["status_confirmed"],
                 "summary": row["summary"],
                 "announced_on": _date(row["announced_on"]),
                 "effective_on": _date(row["effective_on"]),
@@ -105,8 +108,14 @@ def measure_page(rows: list[dict], request) -> list[dict]:
                 ],
                 "sectors": [slug for (slug,) in sectors[pk]],
                 "events": [
-                    {"date": _date(date), "type": type_, "note": note, "source_url": url or None}
-                    for date, type_, note, url in events[pk]
+                    {
+                        "date": _date(date),
+                        "type": type_,
+                        "note": note,
+                        "source_url": url or None,
+                        "scheduled": scheduled,
+                    }
+                    for date, type_, note, url, scheduled in events[pk]
                 ],
                 "related": [
                     {"measure": key, "relation": relation} for key, relation in related[pk]
@@ -133,6 +142,7 @@ def event_page(rows: list[dict], request) -> list[dict]:
             "type": row["type"],
             "note": row["note"],
             "source_url": row["source_url"] or None,
+            "scheduled": row["scheduled"],
             "derived": row["derived"],
             "measure": {
                 "key": row["measure__key"],

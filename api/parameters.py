@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Collection, Iterable
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django_filters.fields import BaseCSVField
@@ -281,6 +282,8 @@ class StrictCSVField(BaseCSVField):
             value = value.split(",")
         items = [item.strip() for item in value]
         for position, item in enumerate(items, start=1):
+            # Before any lookup: PostgreSQL cannot compare text holding a NUL character.
+            ProhibitNullCharactersValidator()(item)
             if not item:
                 raise forms.ValidationError(
                     self.error_messages["empty_item"],

@@ -606,6 +606,9 @@ class MeasureEventSerializer(WholeItemMixin, StrictFieldsMixin, serializers.Seri
     source_url = OptionalURLField(
         required=False, default="", max_length=500, help_text="Where it is stated, if anywhere."
     )
+    scheduled = serializers.BooleanField(
+        required=False, default=False, help_text=MeasureEvent._meta.get_field("scheduled").help_text
+    )
 
 
 class MeasureRelationSerializer(WholeItemMixin, StrictFieldsMixin, serializers.Serializer):
@@ -647,6 +650,7 @@ MEASURE_EXAMPLE = {
     "authorities": ["gac", "mofcom"],
     "measure_type": "export_licence_requirement",
     "status": "in_force",
+    "status_confirmed": True,
     "summary": "Samarium, gadolinium, terbium, dysprosium, lutetium, scandium and yttrium items "
     "need a dual-use export licence.",
     "announced_on": "2025-04-04",
@@ -667,6 +671,7 @@ MEASURE_EXAMPLE = {
             "type": "announced",
             "note": "Effective on publication.",
             "source_url": "",
+            "scheduled": False,
         }
     ],
     "related": [],
@@ -717,6 +722,10 @@ class MeasureSerializer(
         help_text="Status today (UTC): upcoming, in_force, suspended or ended; null before the "
         "measure is announced."
     )
+    status_confirmed = serializers.SerializerMethodField(
+        help_text="False when the status rests on a scheduled event dated today or before that "
+        "no source confirms (a suspension's announced end, a date set for entry into force)."
+    )
     target_jurisdictions = NaturalKeyField(
         many=True,
         slug_field="code",
@@ -757,6 +766,7 @@ class MeasureSerializer(
             "authorities",
             "measure_type",
             "status",
+            "status_confirmed",
             "summary",
             "announced_on",
             "effective_on",
@@ -795,6 +805,12 @@ class MeasureSerializer(
         if hasattr(measure, "status"):
             return measure.status
         return measure.status_on(timezone.localdate())
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_status_confirmed(self, measure: Measure) -> bool:
+        if hasattr(measure, "status_confirmed"):
+            return measure.status_confirmed
+        return measure.status_confirmed_on(timezone.localdate())
 
     def create(self, validated_data):
         return self._save(Measure(), validated_data)
@@ -864,12 +880,13 @@ class TimelineEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MeasureEvent
-        fields = ["date", "type", "note", "source_url", "derived", "measure"]
+        fields = ["date", "type", "note", "source_url", "scheduled", "derived", "measure"]
         read_only_fields = fields
         extra_kwargs = {
             "date": {"help_text": "Day of the event."},
             "type": {"help_text": "What happened."},
             "note": {"help_text": "Free-text note."},
+            "scheduled": {"help_text": MeasureEvent._meta.get_field("scheduled").help_text},
             "derived": {
                 "help_text": "True when the entry comes from the measure's announced_on, "
                 "effective_on or ends_on rather than a recorded event."

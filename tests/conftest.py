@@ -71,7 +71,7 @@ def make_measure(jurisdiction):
         announced_on: datetime.date | None = None,
         effective_on: datetime.date | None = None,
         ends_on: datetime.date | None = None,
-        events: list[tuple[datetime.date, str]] = (),
+        events: list[tuple[datetime.date, str] | tuple[datetime.date, str, bool]] = (),
         materials: list[Material] = (),
         measure_type: str = MeasureType.EXPORT_LICENCE_REQUIREMENT,
         **fields,
@@ -88,7 +88,10 @@ def make_measure(jurisdiction):
         )
         save_measure(
             measure,
-            events=[EventEntry(date=date, type=type_) for date, type_ in events],
+            # (date, type), or (date, type, scheduled) for an event announced in advance.
+            events=[
+                EventEntry(*event[:2], scheduled=bool(event[2:3] and event[2])) for event in events
+            ],
             materials=[MaterialLink(material) for material in materials],
         )
         return measure

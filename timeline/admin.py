@@ -196,6 +196,23 @@ class StatusListFilter(admin.SimpleListFilter):
         return queryset
 
 
+class NeedsReviewListFilter(admin.SimpleListFilter):
+    """Measures with a scheduled event whose day has passed: a plan that no source confirms
+    yet. The changelist lists them oldest first (``MeasureAdmin.get_ordering``)."""
+
+    title = "needs review"
+    parameter_name = "needs_review"
+    YES = "scheduled_passed"
+
+    def lookups(self, request, model_admin):
+        return [(self.YES, "a scheduled event has passed unconfirmed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.YES:
+            return queryset.needing_review(timezone.localdate())
+        return queryset
+
+
 class MaterialListFilter(admin.SimpleListFilter):
     """Material with group expansion, the same matching the API uses."""
 
@@ -220,7 +237,7 @@ class MeasureMaterialInline(admin.TabularInline):
 
 class MeasureEventInline(admin.TabularInline):
     model = MeasureEvent
-    fields = ["date", "type", "note", "source_url"]
+    fields = ["date", "type", "scheduled", "note", "source_url"]
     extra = 0
     verbose_name_plural = "events (the announcement, entry into force and end come from the dates)"
 
@@ -244,11 +261,20 @@ class MeasureRelationInline(admin.TabularInline):
 @admin.register(Measure)
 class MeasureAdmin(SimpleHistoryAdmin):
     form = MeasureForm
-    list_display = ["key", "title", "jurisdiction", "measure_type", "effective_on", "status_today"]
+    list_display = [
+        "key",
+        "title",
+        "jurisdiction",
+        "measure_type",
+        "effective_on",
+        "status_today",
+        "oldest_scheduled_on",
+    ]
     list_filter = [
         ("jurisdiction", admin.RelatedOnlyFieldListFilter),
         "measure_type",
         StatusListFilter,
+        NeedsReviewListFilter,
         ("authorities", admin.RelatedOnlyFieldListFilter),
         MaterialListFilter,
     ]
@@ -285,11 +311,28 @@ class MeasureAdmin(SimpleHistoryAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_status(timezone.localdate())
+        # ModelAdmin.get_queryset, with the annotations in place before the ordering reads them.
+        today = timezone.localdate()
+        queryset = Measure.objects.with_status(today).with_oldest_scheduled(today)
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
+
+    def get_ordering(self, request):
+        if request.GET.get(NeedsReviewListFilter.parameter_name) == NeedsReviewListFilter.YES:
+            return ["oldest_scheduled_on", "key"]  # the plan that passed longest ago first
+        return super().get_ordering(request)
 
     @admin.display(description="Status today", ordering="status")
     def status_today(self, measure: Measure) -> str:
-        return MeasureStatus(measure.status).label if measure.status else "not yet announced"
+        if not measure.status:
+            return "not yet announced"
+        label = MeasureStatus(measure.status).label
+        return label if measure.status_confirmed else f"{label} (unconfirmed)"
+
+    @admin.display(description="Unconfirmed since", ordering="oldest_scheduled_on", empty_value="")
+    def oldest_scheduled_on(self, measure: Measure):
+        """The oldest scheduled event whose day has passed: review it."""
+        return measure.oldest_scheduled_on
 
     def save_model(self, request, obj, form, change):
         obj.save_without_historical_record()  # the version is written once the inlines are saved

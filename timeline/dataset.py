@@ -54,7 +54,7 @@ FIELDS = {
 # Fields of the objects inside a measure's lists. A material entry names a material (by
 # ``material`` slug, or by name) and may define it inline with any material field.
 MEASURE_MATERIAL_FIELDS = ("material", "scope", *MATERIAL_FIELDS)
-EVENT_FIELDS = ("date", "type", "note", "source_url")
+EVENT_FIELDS = ("date", "type", "note", "source_url", "scheduled")
 SOURCE_FIELDS = ("url", "title", "publisher", "published_on")
 RELATION_FIELDS = ("key", "relation")
 NESTED_FIELDS = {
@@ -84,6 +84,15 @@ LIST_SEPARATOR = ";"
 
 def _date(value) -> str | None:
     return value.isoformat() if value else None
+
+
+def event_record(*, date, type, note, source_url, scheduled) -> dict:
+    """A recorded event in the dataset's words: ``scheduled`` is written only on an event
+    announced in advance that no source confirms, and absent on every event that happened."""
+    record = {"date": _date(date), "type": type, "note": note, "source_url": source_url}
+    if scheduled:
+        record["scheduled"] = True
+    return record
 
 
 def jurisdiction_record(jurisdiction: Jurisdiction) -> dict:
@@ -178,7 +187,13 @@ def measure_record(measure: Measure) -> dict:
         ],
         "sectors": [s.slug for s in measure.sectors.all()],
         "events": [
-            {"date": _date(e.date), "type": e.type, "note": e.note, "source_url": e.source_url}
+            event_record(
+                date=e.date,
+                type=e.type,
+                note=e.note,
+                source_url=e.source_url,
+                scheduled=e.scheduled,
+            )
             for e in measure.recorded_events
         ],
         "related": [

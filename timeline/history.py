@@ -87,11 +87,17 @@ def measure_parts_many(ids: list[int]) -> dict[int, dict[str, list]]:
     for pk, slug, scope in links.values_list("measure_id", "material__slug", "scope"):
         parts[pk]["materials"].append({"material": slug, "scope": scope})
     events = MeasureEvent.objects.filter(measure_id__in=ids, derived=False)
-    for pk, date, type_, note, url in events.order_by("date", "type", "id").values_list(
-        "measure_id", "date", "type", "note", "source_url"
+    for pk, date, type_, note, url, scheduled in events.order_by("date", "type", "id").values_list(
+        "measure_id", "date", "type", "note", "source_url", "scheduled"
     ):
         parts[pk]["events"].append(
-            {"date": date.isoformat(), "type": type_, "note": note, "source_url": url}
+            {
+                "date": date.isoformat(),
+                "type": type_,
+                "note": note,
+                "source_url": url,
+                "scheduled": scheduled,
+            }
         )
     relations = MeasureRelation.objects.filter(from_measure_id__in=ids)
     for pk, key, relation in relations.order_by("to_measure__key", "relation").values_list(

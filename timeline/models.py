@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from .history import measure_history
 from .querysets import MaterialQuerySet, MeasureQuerySet
-from .status import SUSPENSION_EVENTS, MeasureStatus, status_on
+from .status import SUSPENSION_EVENTS, MeasureStatus, status_confirmed, status_on
 
 jurisdiction_code_validator = RegexValidator(
     r"^[A-Z]{2,8}$",
@@ -467,6 +467,17 @@ class Measure(models.Model):
             events=[(event.date, event.type) for event in self.events.all()],
         )
 
+    def status_confirmed_on(self, day: datetime.date) -> bool:
+        """Whether the status on ``day`` rests on no unconfirmed scheduled event
+        (``status.status_confirmed``), from this row's dates and (prefetched) events."""
+        return status_confirmed(
+            day,
+            announced_on=self.announced_on,
+            effective_on=self.effective_on,
+            ends_on=self.ends_on,
+            events=[(event.date, event.type, event.scheduled) for event in self.events.all()],
+        )
+
     def date_events(self) -> list[tuple[datetime.date, str]]:
         """The (date, type) entries the measure's own dates put on its timeline."""
         pairs = [
@@ -546,6 +557,11 @@ class MeasureEvent(models.Model):
         default=False,
         editable=False,
         help_text="Put on the timeline from the measure's own dates, not recorded by an editor.",
+    )
+    scheduled = models.BooleanField(
+        default=False,
+        help_text="Announced in advance, but no source confirms it happened: a plan, not a "
+        "fact. Clear it once a source confirms the event.",
     )
 
     class Meta:

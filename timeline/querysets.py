@@ -9,23 +9,71 @@ from collections.abc import Iterable
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 
-from .status import REINSTATED_EVENT, SUSPENDED_EVENT, SUSPENSION_EVENTS, MeasureStatus
+from .status import (
+    EFFECTIVE_EVENT,
+    ENDED_EVENT,
+    REINSTATED_EVENT,
+    SUSPENDED_EVENT,
+    SUSPENSION_EVENTS,
+    MeasureStatus,
+)
 
 
 class MeasureQuerySet(models.QuerySet):
     def _with_latest_suspension(self, day: datetime.date) -> MeasureQuerySet:
         from .models import MeasureEvent
 
-        latest = (
-            MeasureEvent.objects.filter(
-                measure=OuterRef("pk"),
-                type__in=SUSPENSION_EVENTS,
-                date__lte=day,
-            )
-            .order_by("-date", "type")
-            .values("type")[:1]
+        latest = MeasureEvent.objects.filter(
+            measure=OuterRef("pk"),
+            type__in=SUSPENSION_EVENTS,
+            date__lte=day,
+        ).order_by("-date", "type")
+        # Whether the latest is only scheduled is asked of its date and type (a confirmed
+        # event of the same day and type wins), not by adding "scheduled" to this ordering:
+        # SQLite 3.40 then returns rows the date condition excludes.
+        confirmed = MeasureEvent.objects.filter(
+            measure=OuterRef("pk"),
+            type=OuterRef("latest_suspension"),
+            date=OuterRef("latest_suspension_date"),
+            scheduled=False,
         )
-        return self.alias(latest_suspension=Subquery(latest))
+        return self.alias(
+            latest_suspension=Subquery(latest.values("type")[:1]),
+            latest_suspension_date=Subquery(latest.values("date")[:1]),
+        ).alias(latest_suspension_scheduled=~Exists(confirmed))
+
+    @staticmethod
+    def _date_scheduled(date_field: str, type_: str) -> Q:
+        """SQL twin of ``status.date_is_scheduled``: the measure's date is only a plan."""
+        from .models import MeasureEvent
+
+        same_day = MeasureEvent.objects.filter(
+            measure=OuterRef("pk"), type=type_, date=OuterRef(date_field)
+        )
+        return Exists(same_day.filter(scheduled=True)) & ~Exists(same_day.filter(scheduled=False))
+
+    @classmethod
+    def _status_confirmed(cls, conditions: dict[str, Q]) -> Case:
+        """SQL twin of ``status.status_confirmed``, over ``_status_conditions`` (needs the
+        aliases of ``_with_latest_suspension``)."""
+        # Only measures with suspension events run the lookup, as in _status_conditions.
+        suspension_scheduled = Q(has_suspension_events=True) & Q(latest_suspension_scheduled=True)
+        unconfirmed = (
+            (conditions[MeasureStatus.ENDED] & cls._date_scheduled("ends_on", ENDED_EVENT))
+            | (conditions[MeasureStatus.SUSPENDED] & suspension_scheduled)
+            | (
+                conditions[MeasureStatus.IN_FORCE]
+                & (
+                    cls._date_scheduled("effective_on", EFFECTIVE_EVENT)
+                    | (Q(latest_suspension=REINSTATED_EVENT) & suspension_scheduled)
+                )
+            )
+        )
+        return Case(
+            When(unconfirmed, then=Value(False)),
+            default=Value(True),
+            output_field=models.BooleanField(),
+        )
 
     @staticmethod
     def _status_conditions(day: datetime.date) -> dict[str, Q]:
@@ -47,7 +95,8 @@ class MeasureQuerySet(models.QuerySet):
         }
 
     def with_status(self, day: datetime.date) -> MeasureQuerySet:
-        """Annotate ``status`` on ``day`` (NULL when not yet announced)."""
+        """Annotate ``status`` on ``day`` (NULL when not yet announced) and
+        ``status_confirmed`` (false when the status rests on an unconfirmed scheduled event)."""
         conditions = self._status_conditions(day)
         return self._with_latest_suspension(day).annotate(
             status=Case(
@@ -57,7 +106,8 @@ class MeasureQuerySet(models.QuerySet):
                 ),
                 default=Value(None),
                 output_field=models.CharField(),
-            )
+            ),
+            status_confirmed=self._status_confirmed(conditions),
         )
 
     def with_status_in(self, day: datetime.date, statuses: Iterable[str]) -> MeasureQuerySet:
@@ -69,6 +119,21 @@ class MeasureQuerySet(models.QuerySet):
 
     def in_force_on(self, day: datetime.date) -> MeasureQuerySet:
         return self.with_status_in(day, [MeasureStatus.IN_FORCE])
+
+    def with_oldest_scheduled(self, day: datetime.date) -> MeasureQuerySet:
+        """Annotate ``oldest_scheduled_on``: the earliest scheduled event dated on or before
+        ``day`` (a plan whose day has passed and no source confirms), or NULL."""
+        from .models import MeasureEvent
+
+        passed = MeasureEvent.objects.filter(measure=OuterRef("pk"), scheduled=True, date__lte=day)
+        return self.annotate(
+            oldest_scheduled_on=Subquery(passed.order_by("date").values("date")[:1])
+        )
+
+    def needing_review(self, day: datetime.date) -> MeasureQuerySet:
+        """Measures with a scheduled event dated on or before ``day``, for an editor to confirm
+        (clear the flag) or correct, with ``oldest_scheduled_on`` to review the oldest first."""
+        return self.with_oldest_scheduled(day).filter(oldest_scheduled_on__isnull=False)
 
     def matching_materials(self, materials: Iterable) -> MeasureQuerySet:
         """Measures listing any of ``materials``, a group containing one, or a member of one."""

@@ -47,6 +47,7 @@ class EventEntry:
     type: str
     note: str = ""
     source_url: str = ""
+    scheduled: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,13 @@ class NewMeasure:
                 MeasureMaterial(material=link.material, scope=link.scope) for link in self.materials
             ],
             MeasureEvent: [
-                MeasureEvent(date=e.date, type=e.type, note=e.note, source_url=e.source_url)
+                MeasureEvent(
+                    date=e.date,
+                    type=e.type,
+                    note=e.note,
+                    source_url=e.source_url,
+                    scheduled=e.scheduled,
+                )
                 for e in self.events
             ],
             MeasureSource: [
@@ -197,16 +204,22 @@ def save_measure(
     if events is not None:
         events = list(events)
         rows = [
-            MeasureEvent(date=e.date, type=e.type, note=e.note, source_url=e.source_url)
+            MeasureEvent(
+                date=e.date,
+                type=e.type,
+                note=e.note,
+                source_url=e.source_url,
+                scheduled=e.scheduled,
+            )
             for e in events
         ]
         _validate_rows("events", rows, ["measure"])
-        wanted_events = sorted((e.date, e.type, e.note, e.source_url) for e in events)
+        wanted_events = sorted((e.date, e.type, e.note, e.source_url, e.scheduled) for e in events)
         plan(
             wanted_events,
             lambda: sorted(
                 measure.events.filter(derived=False).values_list(
-                    "date", "type", "note", "source_url"
+                    "date", "type", "note", "source_url", "scheduled"
                 )
             ),
             lambda rows=rows: _replace(measure, measure.events.filter(derived=False), rows),
@@ -351,7 +364,12 @@ def restore_version(version, *, reason: str | None = None) -> Measure:
         ],
         events=[
             EventEntry(
-                date=_date(e["date"]), type=e["type"], note=e["note"], source_url=e["source_url"]
+                date=_date(e["date"]),
+                type=e["type"],
+                note=e["note"],
+                source_url=e["source_url"],
+                # Versions recorded before events had the flag hold facts.
+                scheduled=e.get("scheduled", False),
             )
             for e in parts["events"]
         ],

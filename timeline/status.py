@@ -1,8 +1,8 @@
-"""The status rule: what state a measure is in on a given day.
+"""The status rule: what state a measure is in on a given day, and whether that rests on
+facts or on plans.
 
-The rule lives here once, as a pure function over a measure's dates and its
-suspension/reinstatement events; ``MeasureQuerySet.with_status`` says the same in SQL
-and the tests hold the two together.
+The rule lives here once, as pure functions over a measure's dates and its events;
+``MeasureQuerySet.with_status`` says the same in SQL and the tests hold the two together.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ class MeasureStatus(models.TextChoices):
 
 SUSPENDED_EVENT = "suspended"
 REINSTATED_EVENT = "reinstated"
+EFFECTIVE_EVENT = "effective"
+ENDED_EVENT = "ended"
 # The event types the status rule reads.
 SUSPENSION_EVENTS = (SUSPENDED_EVENT, REINSTATED_EVENT)
 
@@ -62,3 +64,72 @@ def status_on(
     if announced_on is None or announced_on <= day:
         return MeasureStatus.UPCOMING
     return None
+
+
+def latest_suspension_is_scheduled(
+    events: Iterable[tuple[datetime.date, str, bool]], day: datetime.date
+) -> bool:
+    """Whether the latest suspended/reinstated event on or before ``day`` (as
+    ``latest_suspension_event`` picks it) is scheduled; on a full tie a confirmed event wins."""
+    relevant = [
+        (date, type_, scheduled)
+        for date, type_, scheduled in events
+        if type_ in SUSPENSION_EVENTS and date <= day
+    ]
+    if not relevant:
+        return False
+    # Date descending, type ascending, as latest_suspension_event; then confirmed (False)
+    # first: a confirmed event of the same day and type makes the scheduled one a fact.
+    relevant.sort(key=lambda item: (-item[0].toordinal(), item[1], item[2]))
+    return relevant[0][2]
+
+
+def date_is_scheduled(
+    events: Iterable[tuple[datetime.date, str, bool]], date: datetime.date | None, type_: str
+) -> bool:
+    """Whether a measure's date (its entry into force, its end) is only a plan: an event of
+    that type on that day is recorded as scheduled and none of that type and day is confirmed.
+    The measure's dates carry no flag of their own; the recorded event on the same day does."""
+    if date is None:
+        return False
+    flags = {scheduled for day, kind, scheduled in events if day == date and kind == type_}
+    return flags == {True}
+
+
+def status_confirmed(
+    day: datetime.date,
+    *,
+    announced_on: datetime.date | None,
+    effective_on: datetime.date | None,
+    ends_on: datetime.date | None,
+    events: Iterable[tuple[datetime.date, str, bool]] = (),
+) -> bool:
+    """False when the status on ``day`` rests on a scheduled event, dated on or before ``day``,
+    that no source confirms (``events`` are (date, type, scheduled)):
+
+    - ended: the end (``ends_on``) is scheduled;
+    - suspended: the latest suspension on or before ``day`` is scheduled;
+    - in force: the entry into force (``effective_on``) is scheduled, or the latest
+      suspended/reinstated event on or before ``day`` is a scheduled reinstatement;
+    - upcoming, or not announced yet: always confirmed (nothing planned has passed).
+    """
+    events = list(events)
+    status = status_on(
+        day,
+        announced_on=announced_on,
+        effective_on=effective_on,
+        ends_on=ends_on,
+        events=[(date, type_) for date, type_, _ in events],
+    )
+    if status == MeasureStatus.ENDED:
+        return not date_is_scheduled(events, ends_on, ENDED_EVENT)
+    if status == MeasureStatus.SUSPENDED:
+        return not latest_suspension_is_scheduled(events, day)
+    if status == MeasureStatus.IN_FORCE:
+        reinstated_unconfirmed = latest_suspension_event(
+            [(date, type_) for date, type_, _ in events], day
+        ) == REINSTATED_EVENT and latest_suspension_is_scheduled(events, day)
+        return not (
+            date_is_scheduled(events, effective_on, EFFECTIVE_EVENT) or reinstated_unconfirmed
+        )
+    return True

@@ -214,6 +214,8 @@ QUERY_CATALOGUE = [
     ("negative page", "/api/v1/measures/?page=-1", 400, "page"),
     ("huge page size", "/api/v1/measures/?page_size=99999999999999999999", 400, "page_size"),
     ("nul byte", "/api/v1/measures/?q=%00", 400, "q"),
+    ("nul byte in a list item", "/api/v1/materials/?group=gall%00ium,x", 400, "group"),
+    ("nul byte in a slug", "/api/v1/measures/?material=%00", 400, "material"),
     ("invalid utf-8 date", "/api/v1/measures/?in_force_on=%ff%fe", 400, "in_force_on"),
     ("year 0 date", "/api/v1/measures/?as_of=0000-01-01&status=in_force", 400, "as_of"),
     (

@@ -9,24 +9,28 @@ URL = "/api/v1/measures/"
 
 
 def test_list_has_pagination_envelope_and_full_representation(client, demo_data):
+    from timeline.models import Measure, MeasureMaterial
+
     body = client.get(URL).json()
-    assert body["count"] == 19
+    assert body["count"] == Measure.objects.count() == len(body["results"])
     assert body["next"] is None and body["previous"] is None
     measure = next(m for m in body["results"] if m["key"] == "cn-mofcom-gac-2025-70")
     assert measure["jurisdiction"] == "CN"
     assert measure["authorities"] == ["gac", "mofcom"]
     assert measure["status"] == "ended"
+    # The demo data records the suspension's end as announced, not confirmed.
+    assert measure["status_confirmed"] is False
     assert measure["ends_on"] == "2026-11-10"
     assert {r["measure"] for r in measure["related"]} >= {
         "cn-mofcom-gac-2025-55",
         "cn-mofcom-2025-62",
     }
     assert {r["relation"] for r in measure["related"]} == {"suspends"}
-    assert measure["materials"][0] == {
-        "material": "rare-earth-elements",
-        "name": "Rare earth elements",
-        "scope": "via the suspended announcements",
-    }
+    links = MeasureMaterial.objects.filter(measure__key="cn-mofcom-gac-2025-70")
+    assert measure["materials"] == [
+        {"material": link.material.slug, "name": link.material.name, "scope": link.scope}
+        for link in links.select_related("material").order_by("material__name")
+    ]
     assert measure["url"].endswith("/api/v1/measures/cn-mofcom-gac-2025-70/")
 
 
@@ -51,6 +55,11 @@ def test_default_order_is_newest_effective_first_then_key_with_undated_last(clie
           "cn-mofcom-gac-2025-70"}),
         ({"material": "medium-and-heavy-rare-earth-elements", "measure_type": "export_licence_requirement"},
          {"cn-mofcom-gac-2025-18", "cn-mofcom-gac-2025-57"}),
+        # The umbrella group finds every rare-earth-related measure, technology controls too.
+        ({"material": "rare-earth-supply-chain"},
+         {"cn-mofcom-gac-2025-18", "cn-mofcom-gac-2025-56", "cn-mofcom-gac-2025-57",
+          "cn-mofcom-gac-2025-70", "cn-mofcom-2025-61", "cn-mofcom-2025-62", "eu-2024-1252-crma",
+          "us-bis-232-critical-minerals-2025", "cn-tech-catalogue-2023"}),
         ({"jurisdiction": "US,EU"},
          {"us-bis-232-critical-minerals-2025", "us-nhtsa-cafe-rollback-2025", "eu-2024-1252-crma"}),
         ({"authority": "most"}, {"cn-tech-catalogue-2023"}),
@@ -58,7 +67,9 @@ def test_default_order_is_newest_effective_first_then_key_with_undated_last(clie
         ({"sector": "lasers"}, {"cn-mofcom-gac-2025-57"}),
         ({"measure_type": "suspension,investigation"},
          {"cn-mofcom-gac-2025-70", "cn-mofcom-2025-72", "us-bis-232-critical-minerals-2025"}),
-        ({"material_category": "technology"}, {"cn-tech-catalogue-2023", "cn-mofcom-2025-62"}),
+        # No. 70 lists the materials of each announcement it suspends, No. 62's technology too.
+        ({"material_category": "technology"},
+         {"cn-tech-catalogue-2023", "cn-mofcom-2025-62", "cn-mofcom-gac-2025-70"}),
         ({"status": "upcoming", "as_of": "2026-11-29"}, {"us-nhtsa-cafe-rollback-2025"}),
         ({"status": "suspended", "as_of": "2026-11-26"}, {"cn-mofcom-2024-46-art2"}),
         ({"status": "suspended", "as_of": "2026-11-27"}, set()),

@@ -122,7 +122,13 @@ def test_patch_replaces_only_the_nested_lists_present(editor_client, demo_data):
     after = editor_client.patch(URL + "cn-mofcom-2025-62/", patch, format="json").json()
     assert after["sectors"] == ["lasers"]
     assert after["events"] == [
-        {"date": "2025-10-09", "type": "announced", "note": "", "source_url": None}
+        {
+            "date": "2025-10-09",
+            "type": "announced",
+            "note": "",
+            "source_url": None,
+            "scheduled": False,
+        }
     ]
     assert after["status"] == "in_force"  # the suspension event went with the old list
     assert after["materials"] == before["materials"]

@@ -253,3 +253,30 @@ def test_changelist_filters_offer_only_the_jurisdictions_in_use(admin_client_wit
     body = admin_client_with_data.get(reverse(f"admin:timeline_{model}_changelist")).content
     assert "China (CN)" in body.decode()
     assert "Japan (JP)" not in body.decode()
+
+
+def test_needs_review_lists_measures_with_a_passed_scheduled_event_oldest_first(
+    admin_client, make_measure
+):
+    import datetime
+
+    today = datetime.date.today()
+    make_measure(key="reviewed-later", events=[(today, "reinstated", True)])
+    make_measure(key="reviewed-first", events=[(datetime.date(2020, 1, 1), "ended", True)])
+    make_measure(key="still-a-plan", events=[(datetime.date(2199, 1, 1), "ended", True)])
+    make_measure(key="a-fact", events=[(datetime.date(2020, 1, 1), "suspended")])
+    response = admin_client.get(
+        reverse("admin:timeline_measure_changelist") + "?needs_review=scheduled_passed"
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert ">still-a-plan<" not in body and ">a-fact<" not in body
+    assert body.index(">reviewed-first<") < body.index(">reviewed-later<")
+
+
+def test_event_inline_saves_the_scheduled_flag(admin_client_with_data):
+    form = measure_form(**{"events-0-scheduled": "on"})
+    response = admin_client_with_data.post(reverse("admin:timeline_measure_add"), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = MeasureEvent.objects.get(measure__key="cn-test-2026-1", derived=False)
+    assert event.scheduled is True

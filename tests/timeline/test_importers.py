@@ -329,13 +329,47 @@ def test_a_material_that_cannot_be_created_is_reported_once(empty_timeline, seco
 def test_unknown_fields_inside_nested_entries_are_warned_once(demo_data, second_file):
     for measure in second_file["measures"]:
         for event in measure["events"]:
-            event["scheduled"] = False
+            event["certainty"] = "high"
     report = load([copy.deepcopy(second_file)])
-    scheduled = warning(report, "unknown_field", "events[].scheduled")
-    assert scheduled.records == [f"measures[{m['key']}]" for m in second_file["measures"]]
+    certainty = warning(report, "unknown_field", "events[].certainty")
+    assert certainty.records == [f"measures[{m['key']}]" for m in second_file["measures"]]
 
 
 @pytest.mark.parametrize("reason", ["", "x" * 101])
 def test_command_refuses_a_reason_the_history_cannot_keep(demo_data, reason):
     with pytest.raises(CommandError, match="--reason takes 1 to 100 characters"):
         call_command("load_timeline", str(SECOND_FILE), "--reason", reason)
+
+
+def scheduled_measure(scheduled) -> dict:
+    event = {"date": "2026-11-10", "type": "suspension_ends", "note": "Announced end."}
+    if scheduled is not None:
+        event["scheduled"] = scheduled
+    return {
+        "key": "cn-scheduled",
+        "title": "A suspended control",
+        "jurisdiction": "CN",
+        "measure_type": "export_licence_requirement",
+        "effective_on": "2025-10-09",
+        "events": [{"date": "2025-11-07", "type": "suspended"}, event],
+    }
+
+
+@pytest.mark.parametrize(("given", "stored"), [(True, True), (False, False), (None, False)])
+def test_scheduled_events_load_without_warnings_and_export_as_given(empty_timeline, given, stored):
+    from timeline.dataset import measure_record, measures_with_parts
+
+    report = load([{"measures": [scheduled_measure(given)]}])
+    assert report.warnings == []
+    flags = dict(Measure.objects.get(key="cn-scheduled").events.values_list("type", "scheduled"))
+    assert flags["reinstated"] is stored
+    exported = measure_record(measures_with_parts().get(key="cn-scheduled"))
+    # The dataset's convention: the flag is written on scheduled events only.
+    assert [e.get("scheduled") for e in exported["events"]] == [None, True if stored else None]
+    again = load([{"measures": [exported]}])
+    assert again.records["measures"]["cn-scheduled"].outcome == Outcome.UNCHANGED
+
+
+def test_a_scheduled_flag_that_is_not_true_or_false_is_refused(empty_timeline):
+    with pytest.raises(LoadError, match=r"measures\[cn-scheduled\]: events.1.scheduled"):
+        load([{"measures": [scheduled_measure("yes")]}])

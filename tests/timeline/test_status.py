@@ -120,3 +120,119 @@ def test_filter_by_status_agrees_with_annotation(full_measure, make_measure, sta
 def test_in_force_on_is_one_query(full_measure, django_assert_num_queries):
     with django_assert_num_queries(1):
         assert list(Measure.objects.in_force_on(EFFECTIVE)) == [full_measure]
+
+
+def confirmed_both_ways(measure: Measure, day: datetime.date) -> bool:
+    """``status_confirmed`` in Python and in SQL must agree; return their shared answer."""
+    in_python = (
+        Measure.objects.prefetch_related("events").get(pk=measure.pk).status_confirmed_on(day)
+    )
+    in_sql = Measure.objects.with_status(day).get(pk=measure.pk).status_confirmed
+    assert in_python == in_sql, f"{day}: python says {in_python}, SQL says {in_sql}"
+    return in_python
+
+
+SCHEDULED_END = D(2026, 11, 10)
+
+
+@pytest.fixture
+def suspended_until_a_scheduled_end(make_measure):
+    """The October 2025 controls: suspended the day before their date set for entry into force
+    (itself only scheduled), with the suspension's announced end not confirmed."""
+    return make_measure(
+        announced_on=ANNOUNCED,
+        effective_on=EFFECTIVE,
+        events=[
+            (EFFECTIVE - ONE_DAY, "suspended"),
+            (EFFECTIVE, "effective", True),
+            (SCHEDULED_END, "reinstated", True),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("day", "status", "confirmed"),
+    [
+        (ANNOUNCED, MeasureStatus.UPCOMING, True),
+        (EFFECTIVE - ONE_DAY, MeasureStatus.UPCOMING, True),
+        # Suspended rests on the suspension, a fact, whatever the planned entry into force.
+        (EFFECTIVE, MeasureStatus.SUSPENDED, True),
+        (SCHEDULED_END - ONE_DAY, MeasureStatus.SUSPENDED, True),
+        # From the announced end on, "in force" rests on a plan nobody confirmed.
+        (SCHEDULED_END, MeasureStatus.IN_FORCE, False),
+        (SCHEDULED_END + ONE_DAY, MeasureStatus.IN_FORCE, False),
+    ],
+)
+def test_status_is_unconfirmed_once_a_scheduled_reinstatement_has_passed(
+    suspended_until_a_scheduled_end, day, status, confirmed
+):
+    assert status_both_ways(suspended_until_a_scheduled_end, day) == status
+    assert confirmed_both_ways(suspended_until_a_scheduled_end, day) is confirmed
+
+
+@pytest.mark.parametrize(
+    ("events", "day", "status", "confirmed"),
+    [
+        # A scheduled end, recorded on ends_on, makes "ended" a plan from that day.
+        ([(ENDS, "ended", True)], ENDS - ONE_DAY, MeasureStatus.IN_FORCE, True),
+        ([(ENDS, "ended", True)], ENDS, MeasureStatus.ENDED, False),
+        # ... unless an event of the same type and day confirms it.
+        ([(ENDS, "ended", True), (ENDS, "ended")], ENDS, MeasureStatus.ENDED, True),
+        # A scheduled end on another day than ends_on is not what the status reads.
+        ([(ENDS - ONE_DAY, "ended", True)], ENDS, MeasureStatus.ENDED, True),
+        # A scheduled entry into force, recorded on effective_on.
+        ([(EFFECTIVE, "effective", True)], EFFECTIVE - ONE_DAY, MeasureStatus.UPCOMING, True),
+        ([(EFFECTIVE, "effective", True)], EFFECTIVE, MeasureStatus.IN_FORCE, False),
+        ([(EFFECTIVE, "effective")], EFFECTIVE, MeasureStatus.IN_FORCE, True),
+        # A scheduled suspension.
+        ([(SUSPENDED, "suspended", True)], SUSPENDED - ONE_DAY, MeasureStatus.IN_FORCE, True),
+        ([(SUSPENDED, "suspended", True)], SUSPENDED, MeasureStatus.SUSPENDED, False),
+        # A confirmed suspension on the day of a scheduled one wins the tie.
+        (
+            [(SUSPENDED, "suspended", True), (SUSPENDED, "suspended")],
+            SUSPENDED,
+            MeasureStatus.SUSPENDED,
+            True,
+        ),
+        # A scheduled reinstatement, then a confirmed suspension: it rests on the suspension.
+        (
+            [(SUSPENDED, "reinstated", True), (REINSTATED, "suspended")],
+            REINSTATED,
+            MeasureStatus.SUSPENDED,
+            True,
+        ),
+        # A scheduled reinstatement on the day of a confirmed suspension: the reinstatement
+        # wins the tie, and it is only a plan.
+        (
+            [(SUSPENDED, "suspended"), (SUSPENDED, "reinstated", True)],
+            SUSPENDED,
+            MeasureStatus.IN_FORCE,
+            False,
+        ),
+        # Scheduled events the status does not read change nothing.
+        ([(SUSPENDED, "amended", True)], SUSPENDED, MeasureStatus.IN_FORCE, True),
+        # A plan dated after the day has not passed yet.
+        ([(SUSPENDED, "suspended", True)], SUSPENDED - ONE_DAY, MeasureStatus.IN_FORCE, True),
+    ],
+)
+def test_status_confirmed_at_each_boundary(make_measure, events, day, status, confirmed):
+    measure = make_measure(
+        announced_on=ANNOUNCED, effective_on=EFFECTIVE, ends_on=ENDS, events=events
+    )
+    assert status_both_ways(measure, day) == status
+    assert confirmed_both_ways(measure, day) is confirmed
+
+
+def test_a_measure_not_announced_yet_has_a_confirmed_status(make_measure):
+    measure = make_measure(announced_on=ANNOUNCED, events=[(ANNOUNCED, "announced", True)])
+    assert status_both_ways(measure, ANNOUNCED - ONE_DAY) is None
+    assert confirmed_both_ways(measure, ANNOUNCED - ONE_DAY) is True
+
+
+def test_needing_review_lists_measures_with_a_passed_scheduled_event_oldest_first(make_measure):
+    later = make_measure(events=[(ENDS, "ended", True)])
+    earlier = make_measure(events=[(SUSPENDED, "suspended", True), (ENDS, "ended", True)])
+    make_measure(events=[(ENDS + ONE_DAY, "reinstated", True)])  # not passed yet
+    make_measure(events=[(SUSPENDED, "suspended")])  # a fact
+    review = Measure.objects.needing_review(ENDS).order_by("oldest_scheduled_on")
+    assert [(m, m.oldest_scheduled_on) for m in review] == [(earlier, SUSPENDED), (later, ENDS)]

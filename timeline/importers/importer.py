@@ -39,6 +39,7 @@ from ..dataset import (
     SECTIONS,
     SOURCE_URL,
     authority_record,
+    event_record,
     jurisdiction_record,
     measure_record,
     measures_with_parts,
@@ -819,12 +820,13 @@ class Importer:
                 _event(entry, index) for index, entry in enumerate(_list(values, "events"))
             ]
             wanted["events"] = _sorted_events(
-                {
-                    "date": e.date.isoformat(),
-                    "type": e.type,
-                    "note": e.note,
-                    "source_url": e.source_url,
-                }
+                event_record(
+                    date=e.date,
+                    type=e.type,
+                    note=e.note,
+                    source_url=e.source_url,
+                    scheduled=e.scheduled,
+                )
                 for e in parts["events"]
             )
         sources = None
@@ -1078,11 +1080,25 @@ def _event(entry: Any, index: int) -> EventEntry:
         type=str(EVENT_TYPE_ALIASES.get(type_, type_)),
         note=_text(entry, "note", f"events.{index}.note"),
         source_url=_text(entry, "source_url", f"events.{index}.source_url"),
+        scheduled=_flag(entry, "scheduled", f"events.{index}.scheduled"),
     )
 
 
+def _flag(values: dict, name: str, field_name: str) -> bool:
+    """A true/false field; absent or null is false."""
+    value = values.get(name)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise RecordError(field_name, f"expected true or false, got {_shown(value)}")
+    return value
+
+
 def _sorted_events(events: Iterable[dict]) -> list[dict]:
-    return sorted(events, key=lambda e: (e["date"], e["type"], e["note"], e["source_url"]))
+    return sorted(
+        events,
+        key=lambda e: (e["date"], e["type"], e["note"], e["source_url"], e.get("scheduled", False)),
+    )
 
 
 def _source(entry: Any, index: int) -> SourceEntry:
