@@ -112,10 +112,11 @@ def check_query_parameters(
                     code=UNKNOWN_PARAMETER,
                 )
             ]
-        elif "" in values:
+        elif any(not value.strip() for value in values):
             errors[name] = [
                 ErrorDetail(
-                    f"`{name}` is empty: give it a value, or leave it out.", code=EMPTY_VALUE
+                    f"`{name}` is empty (or only spaces): give it a value, or leave it out.",
+                    code=EMPTY_VALUE,
                 )
             ]
         elif len(values) > 1 and name not in list_valued:

@@ -319,6 +319,15 @@ class GroupSlugField(NaturalKeyField):
     """A slug that must name an existing group (see ``reference_format``)."""
 
     reference_format = "material-group-slug"
+    default_error_messages = {"not_a_group": "{value} is a material, not a group."}
+
+    def to_internal_value(self, data):
+        if (
+            isinstance(data, str)
+            and Material.objects.filter(slug=data).exclude(category=MaterialCategory.GROUP).exists()
+        ):
+            self.fail("not_a_group", value=data)
+        return super().to_internal_value(data)
 
 
 @extend_schema_field({"type": "string", "pattern": "^[A-Za-z]{2,8}$", "maxLength": 8})

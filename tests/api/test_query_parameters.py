@@ -89,9 +89,16 @@ def test_an_empty_item_in_a_list_is_refused(client, demo_data, url, query, param
     assert "empty" in detail(response)
 
 
-@pytest.mark.parametrize("parameter", ["status", "jurisdiction", "q", "as_of", "page", "format"])
-def test_an_empty_parameter_is_refused_not_guessed(client, demo_data, parameter):
-    response = client.get(f"{MEASURES}?{parameter}=")
+@pytest.mark.parametrize(
+    ("parameter", "value"),
+    [
+        *((name, value) for name in ("status", "jurisdiction", "q", "as_of", "page")
+          for value in ("", "%20", "%20%20")),
+        ("format", ""),  # a format of spaces is one not offered: 406
+    ],
+)  # fmt: skip
+def test_an_empty_parameter_is_refused_not_guessed(client, demo_data, parameter, value):
+    response = client.get(f"{MEASURES}?{parameter}={value}")
     assert response.status_code == 400
     assert error_attrs(response) == {parameter}
     assert "empty" in detail(response)

@@ -267,3 +267,11 @@ def test_a_built_in_code_keeps_its_kind_with_a_409(editor_client, demo_data, url
     assert response.status_code == 409
     assert error_attrs(response) == {"kind"}
     assert "built in" in response.json()["errors"][0]["detail"]
+
+
+def test_a_material_given_as_a_group_is_named_as_not_a_group(editor_client, demo_data):
+    response = editor_client.patch(
+        "/api/v1/materials/rare-earth-elements/", {"groups": ["dysprosium"]}, format="json"
+    )
+    assert response.status_code == 400
+    assert "not a group" in response.json()["errors"][0]["detail"]
