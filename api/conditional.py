@@ -9,7 +9,7 @@ import json
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from django.utils.http import http_date, parse_etags
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
@@ -31,6 +31,28 @@ IF_NONE_MATCH = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="ETag you hold; 304 Not Modified (no body) when it is still current. "
     "Compared weakly: W/ before the tag is ignored.",
+)
+IF_MODIFIED_SINCE = OpenApiParameter(
+    "If-Modified-Since",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="An HTTP date (the Last-Modified you hold): 304 when the resource has not "
+    "changed since. Ignored when If-None-Match is sent, and where the answer has no "
+    "Last-Modified (only measures carry one).",
+)
+IF_UNMODIFIED_SINCE = OpenApiParameter(
+    "If-Unmodified-Since",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="An HTTP date: 412 when the resource changed after it. Ignored when "
+    "If-Match is sent, and for resources without a Last-Modified (only measures carry one).",
+)
+IF_NONE_MATCH_ON_WRITE = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="ETags (weak comparison) or *: 412 when one is current (* when the resource "
+    "exists).",
 )
 ETAG = OpenApiParameter(
     "ETag",
@@ -72,11 +94,31 @@ def etag_matches_strongly(wanted: str, etag: str) -> bool:
     return not etag.startswith("W/") and etag in parse_etags(wanted)
 
 
+def not_modified(
+    if_none_match: str | None,
+    if_modified_since: str | None,
+    etag: str | None,
+    last_modified: str | None,
+) -> bool:
+    """Whether a GET is answered 304 (RFC 9110 section 13.2.2): If-None-Match names the ETag
+    (weak comparison); or, without If-None-Match, the resource has not changed since
+    If-Modified-Since (an unreadable date is ignored, as section 13.1.3 says)."""
+    if if_none_match:
+        return bool(etag) and etag_matches(if_none_match, etag)
+    since = parse_http_date_safe(if_modified_since) if if_modified_since else None
+    modified = parse_http_date_safe(last_modified) if last_modified else None
+    return since is not None and modified is not None and modified <= since
+
+
 def conditional_response(request, data, headers: dict[str, str]) -> Response:
     """``data`` with its validators, or 304 Not Modified (no body, the same validators) when
-    If-None-Match names its ETag (RFC 9110 section 13.1.2)."""
-    held = request.headers.get("If-None-Match")
-    if held and etag_matches(held, headers["ETag"]):
+    the client's copy is current (``not_modified``)."""
+    if not_modified(
+        request.headers.get("If-None-Match"),
+        request.headers.get("If-Modified-Since"),
+        headers.get("ETag"),
+        headers.get("Last-Modified"),
+    ):
         return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
     return Response(data, headers=headers)
 
@@ -121,14 +163,33 @@ class ConditionalRequestsMixin(ConditionalListMixin):
         return instance
 
     def _check_if_match(self, request, instance) -> None:
+        """The preconditions of a write, in RFC 9110 section 13.2.2's order: If-Match (strong
+        comparison), else If-Unmodified-Since; then If-None-Match, which a write meets only
+        when no tag it names is current (``*``: the resource exists, so never)."""
         wanted = request.headers.get("If-Match")
-        if not wanted or wanted.strip() == "*":
+        unmodified_since = request.headers.get("If-Unmodified-Since")
+        unwanted = request.headers.get("If-None-Match")
+        if not (wanted or unmodified_since or unwanted):
             return
         current = etag_for(self.representation(instance))
-        if not etag_matches_strongly(wanted, current):
+        if wanted:
+            if not etag_matches_strongly(wanted, current):
+                raise PreconditionFailed(
+                    f"The resource changed since that version; its current ETag is {current}. "
+                    "Read it again and reapply your change."
+                )
+        elif unmodified_since:
+            since = parse_http_date_safe(unmodified_since)
+            updated_at = getattr(instance, "updated_at", None)
+            if since is not None and updated_at is not None and int(updated_at.timestamp()) > since:
+                raise PreconditionFailed(
+                    f"The resource changed after {unmodified_since}; its current ETag is "
+                    f"{current}. Read it again and reapply your change."
+                )
+        if unwanted and etag_matches(unwanted, current):
             raise PreconditionFailed(
-                f"The resource changed since that version; its current ETag is {current}. "
-                "Read it again and reapply your change."
+                "If-None-Match names the resource's current version (or is *, and the resource "
+                "exists), so the write was not made."
             )
 
     def update(self, request, *args, **kwargs):

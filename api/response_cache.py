@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from .caching import timeline_cache_key
-from .conditional import etag_matches
+from .conditional import not_modified
 
 # What of the request may change Django's answer to an anonymous GET: the address, how it was
 # reached (HTTPS, proxies, host), the media type asked for and, for CORS, the origin.
@@ -112,9 +112,13 @@ class SharedResponseCache:
 
 
 def replay(environ, start_response, headers: list[tuple[str, str]], content: bytes):
-    held = environ.get("HTTP_IF_NONE_MATCH")
-    etag = next((value for name, value in headers if name.lower() == "etag"), None)
-    if held and etag and etag_matches(held, etag):
+    validators = {name.lower(): value for name, value in headers}
+    if not_modified(
+        environ.get("HTTP_IF_NONE_MATCH"),
+        environ.get("HTTP_IF_MODIFIED_SINCE"),
+        validators.get("etag"),
+        validators.get("last-modified"),
+    ):
         start_response(
             "304 Not Modified",
             [(name, value) for name, value in headers if name.lower() not in NOT_MODIFIED_DROPS],

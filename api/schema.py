@@ -16,7 +16,10 @@ from rest_framework.validators import UniqueTogetherValidator
 from .conditional import (
     ETAG,
     IF_MATCH,
+    IF_MODIFIED_SINCE,
     IF_NONE_MATCH,
+    IF_NONE_MATCH_ON_WRITE,
+    IF_UNMODIFIED_SINCE,
     ConditionalListMixin,
     ConditionalRequestsMixin,
 )
@@ -174,9 +177,9 @@ class AutoSchema(standardized_errors_openapi.AutoSchema):
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
         if self._is_conditional_read():
-            parameters += [IF_NONE_MATCH, ETAG]
+            parameters += [IF_NONE_MATCH, IF_MODIFIED_SINCE, ETAG]
         elif self._is_conditional_write():
-            parameters.append(IF_MATCH)
+            parameters += [IF_MATCH, IF_UNMODIFIED_SINCE, IF_NONE_MATCH_ON_WRITE]
         return parameters
 
     def _get_response_bodies(self, direction="response"):

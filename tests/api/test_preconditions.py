@@ -1,0 +1,60 @@
+"""The preconditions of RFC 9110 section 13 beyond ETags: If-Modified-Since on reads,
+If-Unmodified-Since and If-None-Match on writes, evaluated in section 13.2.2's order."""
+
+import pytest
+from django.utils.http import http_date
+
+from timeline.models import Measure
+
+URL = "/api/v1/measures/cn-mofcom-2025-62/"
+PAST = "Mon, 01 Jan 2001 00:00:00 GMT"
+FUTURE = "Fri, 01 Jan 2100 00:00:00 GMT"
+
+
+def last_modified() -> str:
+    return http_date(Measure.objects.get(key="cn-mofcom-2025-62").updated_at.timestamp())
+
+
+@pytest.mark.parametrize(
+    ("since", "expected"), [(PAST, 200), (FUTURE, 304), ("current", 304), ("not a date", 200)]
+)
+def test_if_modified_since_answers_304_while_unchanged(client, demo_data, since, expected):
+    since = last_modified() if since == "current" else since
+    response = client.get(URL, HTTP_IF_MODIFIED_SINCE=since)
+    assert response.status_code == expected
+
+
+def test_if_none_match_wins_over_if_modified_since(client, demo_data):
+    response = client.get(URL, HTTP_IF_NONE_MATCH='"stale"', HTTP_IF_MODIFIED_SINCE=FUTURE)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"HTTP_IF_UNMODIFIED_SINCE": PAST}, 412),
+        ({"HTTP_IF_UNMODIFIED_SINCE": FUTURE}, 200),
+        ({"HTTP_IF_UNMODIFIED_SINCE": "not a date"}, 200),
+        ({"HTTP_IF_NONE_MATCH": "*"}, 412),
+        ({"HTTP_IF_NONE_MATCH": "current"}, 412),
+        ({"HTTP_IF_NONE_MATCH": '"some-other-version"'}, 200),
+        ({"HTTP_IF_MATCH": "current", "HTTP_IF_UNMODIFIED_SINCE": PAST}, 200),  # If-Match wins
+    ],
+)
+def test_write_preconditions(client, editor_client, demo_data, headers, expected):
+    etag = client.get(URL)["ETag"]
+    headers = {name: etag if value == "current" else value for name, value in headers.items()}
+    before = Measure.objects.get(key="cn-mofcom-2025-62").notes
+    response = editor_client.patch(URL, {"notes": "Checked."}, format="json", **headers)
+    assert response.status_code == expected, response.content
+    changed = Measure.objects.get(key="cn-mofcom-2025-62").notes != before
+    assert changed == (expected == 200)
+
+
+def test_if_unmodified_since_the_current_last_modified_lets_the_write_through(
+    client, editor_client, demo_data
+):
+    response = editor_client.patch(
+        URL, {"notes": "Checked."}, format="json", HTTP_IF_UNMODIFIED_SINCE=last_modified()
+    )
+    assert response.status_code == 200
