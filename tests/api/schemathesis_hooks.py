@@ -15,7 +15,10 @@ import urllib.request
 import schemathesis
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.http import parse_http_date_safe
 from hypothesis import strategies as st
+
+from api.conditional import etag_matches
 
 BASE = os.environ["REGWATCH_FUZZ_BASE"]
 # format -> (list endpoint, key in each item, extra query)
@@ -114,15 +117,34 @@ def query_references_exist(case) -> bool:
     return True
 
 
-def current(case) -> tuple[dict | None, str | None]:
-    """The resource the case's path names, and its ETag (None, None when it does not exist)."""
+def current(case) -> tuple[dict | None, dict]:
+    """The resource the case's path names, and its response headers (None and {} when it
+    does not exist)."""
     request = urllib.request.Request(f"{BASE}{case.formatted_path}")
     request.add_header("Authorization", case.headers.get("Authorization", ""))
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return json.load(response), response.headers.get("ETag")
+            return json.load(response), dict(response.headers)
     except urllib.error.HTTPError:
-        return None, None
+        return None, {}
+
+
+def preconditions_hold(headers: dict, current_headers: dict) -> bool:
+    """A write's preconditions are about the resource's state (RFC 9110 section 13.2.2):
+    If-Match names the current ETag (or is *); without it, If-Unmodified-Since is not before
+    the Last-Modified; If-None-Match names no current version (and is not *)."""
+    etag = current_headers.get("ETag")
+    wanted = headers.get("If-Match")
+    if wanted is not None:
+        if wanted.strip() != "*" and wanted != etag:
+            return False
+    elif (since := headers.get("If-Unmodified-Since")) is not None:
+        since_at = parse_http_date_safe(since)
+        modified = parse_http_date_safe(current_headers.get("Last-Modified") or "")
+        if since_at is not None and modified is not None and modified > since_at:
+            return False
+    unwanted = headers.get("If-None-Match")
+    return unwanted is None or not (etag and etag_matches(unwanted, etag))
 
 
 URL = URLValidator()
@@ -222,10 +244,8 @@ def valid(case, *, example: bool = False) -> bool:
     ):
         return False
     if case.method.upper() in ("PUT", "PATCH", "DELETE"):
-        stored, etag = current(case)
-        held = case.headers.get("If-Match") if case.headers else None
-        # If-Match is a precondition on the resource's state: only its current ETag (or *) holds.
-        if held is not None and held.strip() != "*" and held != etag:
+        stored, current_headers = current(case)
+        if not preconditions_hold(dict(case.headers or {}), current_headers):
             return False
         return body_rules_hold(case, stored)
     return body_rules_hold(case, None)
