@@ -114,16 +114,23 @@ def sector_record(sector: Sector) -> dict:
     return {"slug": sector.slug, "name": sector.name}
 
 
-def material_record(material: Material) -> dict:
-    """Needs ``groups`` prefetched, ordered by slug."""
+def material_fields(material: Material) -> dict:
+    """A material's own fields in the dataset's words (no slug, no groups)."""
     return {
-        "slug": material.slug,
         "name": material.name,
         "category": material.category,
         "symbol": material.symbol or None,
         "atomic_number": material.atomic_number,
         "cas_number": material.cas_number,
         "hs_codes": material.hs_codes,
+    }
+
+
+def material_record(material: Material) -> dict:
+    """Needs ``groups`` prefetched, ordered by slug."""
+    return {
+        "slug": material.slug,
+        **material_fields(material),
         "groups": [group.slug for group in material.groups.all()],
     }
 

@@ -40,6 +40,9 @@ class MaterialLink:
     material: Material
     scope: str = ""
 
+    def as_row(self) -> MeasureMaterial:
+        return MeasureMaterial(material=self.material, scope=self.scope)
+
 
 @dataclass(frozen=True)
 class EventEntry:
@@ -49,6 +52,15 @@ class EventEntry:
     source_url: str = ""
     scheduled: bool = False
 
+    def as_row(self) -> MeasureEvent:
+        return MeasureEvent(
+            date=self.date,
+            type=self.type,
+            note=self.note,
+            source_url=self.source_url,
+            scheduled=self.scheduled,
+        )
+
 
 @dataclass(frozen=True)
 class SourceEntry:
@@ -56,6 +68,11 @@ class SourceEntry:
     title: str = ""
     publisher: str = ""
     published_on: datetime.date | None = None
+
+    def as_row(self) -> MeasureSource:
+        return MeasureSource(
+            url=self.url, title=self.title, publisher=self.publisher, published_on=self.published_on
+        )
 
 
 @dataclass(frozen=True)
@@ -89,25 +106,9 @@ class NewMeasure:
         _duplicates("materials", "material", [link.material.pk for link in self.materials])
         _duplicates("sources", "url", [source.url for source in self.sources])
         self.rows = {
-            MeasureMaterial: [
-                MeasureMaterial(material=link.material, scope=link.scope) for link in self.materials
-            ],
-            MeasureEvent: [
-                MeasureEvent(
-                    date=e.date,
-                    type=e.type,
-                    note=e.note,
-                    source_url=e.source_url,
-                    scheduled=e.scheduled,
-                )
-                for e in self.events
-            ],
-            MeasureSource: [
-                MeasureSource(
-                    url=s.url, title=s.title, publisher=s.publisher, published_on=s.published_on
-                )
-                for s in self.sources
-            ],
+            MeasureMaterial: [link.as_row() for link in self.materials],
+            MeasureEvent: [event.as_row() for event in self.events],
+            MeasureSource: [source.as_row() for source in self.sources],
         }
         _validate_rows("materials", self.rows[MeasureMaterial], ["measure", "material"])
         _validate_rows("events", self.rows[MeasureEvent], ["measure"])
@@ -193,7 +194,7 @@ def save_measure(
     if materials is not None:
         materials = list(materials)
         _duplicates("materials", "material", [link.material.pk for link in materials])
-        rows = [MeasureMaterial(material=link.material, scope=link.scope) for link in materials]
+        rows = [link.as_row() for link in materials]
         _validate_rows("materials", rows, ["measure"])
         wanted_materials = {link.material.pk: link.scope for link in materials}
         plan(
@@ -203,16 +204,7 @@ def save_measure(
         )
     if events is not None:
         events = list(events)
-        rows = [
-            MeasureEvent(
-                date=e.date,
-                type=e.type,
-                note=e.note,
-                source_url=e.source_url,
-                scheduled=e.scheduled,
-            )
-            for e in events
-        ]
+        rows = [event.as_row() for event in events]
         _validate_rows("events", rows, ["measure"])
         wanted_events = sorted((e.date, e.type, e.note, e.source_url, e.scheduled) for e in events)
         plan(
@@ -227,12 +219,7 @@ def save_measure(
     if sources is not None:
         sources = list(sources)
         _duplicates("sources", "url", [source.url for source in sources])
-        rows = [
-            MeasureSource(
-                url=s.url, title=s.title, publisher=s.publisher, published_on=s.published_on
-            )
-            for s in sources
-        ]
+        rows = [source.as_row() for source in sources]
         _validate_rows("sources", rows, ["measure"])
         wanted_sources = [(s.url, s.title, s.publisher, s.published_on) for s in sources]
         plan(

@@ -41,6 +41,7 @@ from ..dataset import (
     authority_record,
     event_record,
     jurisdiction_record,
+    material_fields,
     measure_record,
     measures_with_parts,
     sector_record,
@@ -658,7 +659,7 @@ class Importer:
 
         change, material = self._upsert(
             declaration, Material, instance, identity={"slug": declaration.identity},
-            wanted=wanted, current=_material_fields, attributes=attributes,
+            wanted=wanted, current=material_fields, attributes=attributes,
         )  # fmt: skip
         if declaration.inline_only:
             change.note = f"defined by {declaration.where}.{declaration.prefix.rstrip('.')}"
@@ -1110,17 +1111,6 @@ def _source(entry: Any, index: int) -> SourceEntry:
         publisher=_text(entry, "publisher", f"sources.{index}.publisher"),
         published_on=_date(entry.get("published_on"), f"sources.{index}.published_on"),
     )
-
-
-def _material_fields(material: Material) -> dict:
-    return {
-        "name": material.name,
-        "category": material.category,
-        "symbol": material.symbol or None,
-        "atomic_number": material.atomic_number,
-        "cas_number": material.cas_number,
-        "hs_codes": material.hs_codes,
-    }
 
 
 def _plain(value: Any) -> Any:
