@@ -7,7 +7,6 @@ import json
 
 import pytest
 from django.db.models import Prefetch
-from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
 from tests.api.conftest import error_attrs
@@ -421,9 +420,6 @@ def test_a_deeply_nested_body_is_refused(editor_client, demo_data, raw):
     assert response.status_code == 400
     assert "nested deeper" in detail(response)
 
-
-def test_the_reverse_of_a_route_needs_no_parameters(client, demo_data):
-    assert client.get(reverse("api:measure-list")).status_code == 200
 
 
 def test_too_many_parameters_are_a_json_400(client, demo_data):
