@@ -421,7 +421,6 @@ def test_a_deeply_nested_body_is_refused(editor_client, demo_data, raw):
     assert "nested deeper" in detail(response)
 
 
-
 def test_too_many_parameters_are_a_json_400(client, demo_data):
     response = client.get(MEASURES + "?" + "&".join(f"p{i}=1" for i in range(1200)))
     assert response.status_code == 400
