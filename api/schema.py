@@ -297,8 +297,8 @@ def refuse_unknown_query_parameters(result, generator, request, public):
     with_body = {
         f"{camelize(operation['operationId'])}Error"
         for operations in result.get("paths", {}).values()
-        for operation in operations.values()
-        if "requestBody" in operation
+        for method, operation in operations.items()
+        if "requestBody" in operation or method in ("post", "put", "patch")
     }
     for name, component in schemas.items():
         discriminator = component.get("discriminator", {})

@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import generics, status, viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
 from rest_framework.response import Response
 
 from timeline.history import changed_fields, version_snapshot
@@ -398,6 +398,14 @@ class MeasureRestoreView(StrictQueryParametersMixin, generics.GenericAPIView):
     def post(self, request, key: str, version: int):
         if not request.user.has_perms(["timeline.add_measure", "timeline.change_measure"]):
             self.permission_denied(request, "Restoring needs the add and change permissions.")
+        if request.data:  # nothing is taken from a body, so none is silently dropped
+            names = request.data if isinstance(request.data, dict) else ["body"]
+            raise ValidationError(
+                {
+                    name: [ErrorDetail("Restoring takes no body.", code=serializers.UNKNOWN_FIELD)]
+                    for name in names
+                }
+            )
         row = get_object_or_404(Measure.history.all(), key=key, history_id=version)
         existed = Measure.objects.filter(key=key).exists()
         try:

@@ -140,3 +140,13 @@ def test_the_history_has_its_own_address_and_the_first_one_still_answers(editor_
     restored = editor_client.post(f"/api/v1/history/measures/{key}/{version}/restore/")
     assert restored.status_code == 200
     assert restored.json()["notes"] != "Checked."
+
+
+def test_a_restore_sent_with_a_body_is_refused(editor_client, demo_data):
+    key = "cn-mofcom-2025-62"
+    version = editor_client.get(f"/api/v1/history/measures/{key}/").json()["results"][-1]["version"]
+    response = editor_client.post(
+        f"/api/v1/history/measures/{key}/{version}/restore/", {"bogus": 1}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "bogus"
