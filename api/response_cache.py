@@ -13,6 +13,8 @@ from django.http import parse_cookie
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
+from ops.metrics import SHARED_CACHE_ANSWERS
+
 from .caching import timeline_cache_key
 from .conditional import not_modified
 
@@ -124,5 +126,6 @@ def replay(environ, start_response, headers: list[tuple[str, str]], content: byt
             [(name, value) for name, value in headers if name.lower() not in NOT_MODIFIED_DROPS],
         )
         return []
+    SHARED_CACHE_ANSWERS.labels("hit").inc()
     start_response("200 OK", headers)
     return [content]

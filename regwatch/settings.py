@@ -39,11 +39,15 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_standardized_errors",
+    "django_prometheus",
     "timeline",
     "api",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    "ops.middleware.OperationsMiddleware",  # /healthz, /readyz, /metrics: before all the rest
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "api.middleware.RequestGuardMiddleware",
@@ -56,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -101,6 +106,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # answering a simple request.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# The same engines, counting queries and their duration for /metrics (django-prometheus).
+DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
+    "django.db.backends.", "django_prometheus.db.backends.", 1
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("DJANGO_CACHE_URL", default="locmemcache://")}
@@ -254,10 +263,43 @@ DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
 }
 
+# ---------------------------------------------------------------- operations
+# /readyz runs these checks (name: dotted path of a function that raises when its service is
+# unusable); a service is added with one line here.
+REGWATCH_READINESS_CHECKS = {
+    "database": "ops.health.check_database",
+    "cache": "ops.health.check_cache",
+}
+# /metrics answers scrapes from these networks (CIDR, the direct peer's address) or carrying
+# "Authorization: Bearer <token>"; with neither set it answers nobody (403).
+REGWATCH_METRICS_ALLOWED_NETWORKS = env.list("REGWATCH_METRICS_ALLOWED_NETWORKS", default=[])
+REGWATCH_METRICS_TOKEN = env.str("REGWATCH_METRICS_TOKEN", default="")
+# Collectors (dotted paths of prometheus-client collector classes) asked at each scrape, e.g.
+# for numbers read from the database: the queue's depth and oldest job, deliveries by outcome.
+REGWATCH_METRICS_COLLECTORS: list[str] = []
+# Several processes (gunicorn workers) add up their metrics in this directory (see
+# gunicorn.conf.py); every process that sets it writes there, so it must exist.
+if env.str("PROMETHEUS_MULTIPROC_DIR", default=""):
+    Path(env.str("PROMETHEUS_MULTIPROC_DIR")).mkdir(parents=True, exist_ok=True)
+
+# Logs as text (default) or, with REGWATCH_LOG_FORMAT=json, one JSON object a line
+# (python-json-logger), for log shippers.
+REGWATCH_LOG_FORMAT = env.str("REGWATCH_LOG_FORMAT", default="text")
+if REGWATCH_LOG_FORMAT not in ("text", "json"):
+    raise environ.ImproperlyConfigured("REGWATCH_LOG_FORMAT must be text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "timestamp": False,
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": REGWATCH_LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }

@@ -1,0 +1,125 @@
+import re
+import urllib.request
+
+import pytest
+
+from tests.live_server import free_port, gunicorn_command, manage, request, server_env, serving
+from timeline.models import Measure
+
+
+@pytest.fixture
+def open_metrics(settings):
+    settings.REGWATCH_METRICS_TOKEN = "scrape-secret"
+
+
+def sample(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in Prometheus' text format (0 when absent)."""
+    total = 0.0
+    for line in text.splitlines():
+        match = re.fullmatch(rf"{name}\{{(.*)\}} (\S+)", line)
+        if match and all(f'{key}="{value}"' in match[1] for key, value in labels.items()):
+            total += float(match[2])
+    return total
+
+
+@pytest.mark.django_db
+def test_metrics_are_closed_by_default(client):
+    response = client.get("/metrics")
+
+    assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_metrics_open_with_the_bearer_token(client, open_metrics):
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
+    response = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("networks", "allowed"),
+    [(["127.0.0.0/8"], True), (["10.0.0.0/8", "::1/128"], False), ([], False)],
+)
+def test_metrics_open_to_the_configured_networks(client, settings, networks, allowed):
+    settings.REGWATCH_METRICS_ALLOWED_NETWORKS = networks
+
+    response = client.get("/metrics", REMOTE_ADDR="127.0.0.1")
+
+    assert (response.status_code == 200) is allowed
+
+
+def scrape(client) -> str:
+    return client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret").content.decode()
+
+
+@pytest.mark.django_db
+def test_request_latency_is_labelled_by_route_not_by_path(client, open_metrics, demo_data):
+    name = "django_http_requests_latency_seconds_by_view_method_count"
+    before = sample(scrape(client), name, view="api:measure-detail", method="GET")
+    keys = Measure.objects.order_by("key").values_list("key", flat=True)[:2]
+
+    for key in keys:
+        assert client.get(f"/api/v1/measures/{key}/").status_code == 200
+    text = scrape(client)
+
+    assert sample(text, name, view="api:measure-detail", method="GET") == before + 2
+    assert not any(key in text for key in keys)
+
+
+@pytest.mark.django_db
+def test_database_queries_are_counted(client, open_metrics, demo_data):
+    before = sample(scrape(client), "django_db_execute_total")
+
+    client.get("/api/v1/measures/")
+
+    assert sample(scrape(client), "django_db_execute_total") > before
+
+
+class QueueCollector:
+    def collect(self):
+        from prometheus_client.core import GaugeMetricFamily
+
+        yield GaugeMetricFamily("regwatch_queue_depth", "Jobs waiting.", value=7)
+
+
+@pytest.mark.django_db
+def test_a_collector_named_in_the_settings_reports_at_each_scrape(client, settings, open_metrics):
+    settings.REGWATCH_METRICS_COLLECTORS = ["tests.ops.test_metrics.QueueCollector"]
+
+    assert "regwatch_queue_depth 7.0" in scrape(client)
+
+
+def test_several_workers_report_every_request_once(tmp_path):
+    env = server_env(
+        f"sqlite:///{tmp_path / 'metrics.sqlite3'}",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+        REGWATCH_METRICS_TOKEN="scrape-secret",
+        REGWATCH_READ_CACHE_SECONDS="0",
+    )
+    manage(env, "migrate", "--noinput")
+    port = free_port()
+    command = gunicorn_command("regwatch.wsgi", port, workers=2, threads=1)
+
+    with serving(command, env, port, "/healthz") as base:
+        for _ in range(20):
+            assert request("GET", base + "/api/v1/sectors/")[0] == 200
+        scrapes = []
+        for _ in range(4):  # whichever worker answers, it reports them all
+            req = urllib.request.Request(base + "/metrics")
+            req.add_header("Authorization", "Bearer scrape-secret")
+            with urllib.request.urlopen(req, timeout=30) as response:
+                scrapes.append(response.read().decode())
+
+    counts = {
+        sample(
+            text,
+            "django_http_requests_total_by_view_transport_method_total",
+            view="api:sector-list",
+        )
+        for text in scrapes
+    }
+    assert counts == {20.0}
