@@ -24,6 +24,7 @@ from timeline.models import (
 from timeline.querysets import measure_ids_matching
 from timeline.status import MeasureStatus
 
+from . import as_known
 from .parameters import (
     DATE_SCHEMA,
     MOMENT_SCHEMA,
@@ -129,6 +130,16 @@ class MomentSinceFilter(django_filters.Filter):
         if moment is None:
             return qs.none() if value.utcoffset() < datetime.timedelta(0) else qs
         return qs.filter(**{f"{self.field_name}__gte": moment})
+
+
+class MomentFilter(django_filters.Filter):
+    """A moment, RFC 3339 with an offset, read by the view rather than applied here."""
+
+    field_class = RFC3339Field
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, method="filter_noop", **kwargs)
+        document(self, MOMENT_SCHEMA)
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -242,6 +253,7 @@ class MeasureFilterSet(django_filters.FilterSet):
         method="filter_q",
         help_text="Case-insensitive text search over key, title, reference and summary.",
     )
+    as_known_on = MomentFilter(help_text=as_known.DESCRIPTION)
     ordering = StableOrderingFilter(
         fields=["effective_on", "announced_on", "updated_at", "title", "key"],
         tiebreak=("key",),

@@ -155,9 +155,9 @@ class AutoSchema(standardized_errors_openapi.AutoSchema):
         if self.method == "GET" and self._is_list_view() and self.view.paginator is not None:
             for name in ("page", "page_size"):
                 errors.setdefault(name, set()).add("invalid")
-        for name in single_valued:
+        for name in sorted(single_valued):  # sorted: the same schema from every run
             errors.setdefault(name, set()).add(REPEATED_PARAMETER)
-        for name in accepted:
+        for name in sorted(accepted):
             errors.setdefault(name, set()).add(EMPTY_VALUE)
         return errors
 

@@ -26,7 +26,7 @@ from timeline.models import (
 from timeline.querysets import measure_ids_matching
 from timeline.services import MeasureInUse, delete_measure, restore_version
 
-from . import filters, serializers
+from . import as_known, filters, serializers
 from .caching import cached_read
 from .conditional import ConditionalListMixin, ConditionalRequestsMixin, etag_for
 from .exceptions import Conflict
@@ -118,9 +118,12 @@ def boolean_parameter(request, name: str) -> bool:
 
 
 @extend_validation_errors(["invalid"], field_name="force", actions=["destroy"])
+@extend_validation_errors(
+    as_known.ERROR_CODES, field_name=as_known.NAME, actions=["list", "retrieve"]
+)
 @extend_schema_view(
     list=extend_schema(summary="List measures", description="Measures, filtered and ordered."),
-    retrieve=extend_schema(summary="One measure"),
+    retrieve=extend_schema(summary="One measure", parameters=[as_known.PARAMETER]),
     create=extend_schema(summary="Create a measure"),
     update=extend_schema(
         summary="Replace a measure",
@@ -146,12 +149,24 @@ class MeasureViewSet(RowPagesMixin, TimelineViewSet):
     build_page = staticmethod(measure_page)
     lookup_field = "key"
     lookup_value_regex = SLUG
-    extra_query_parameters = {"destroy": ("force",)}
+    extra_query_parameters = {"destroy": ("force",), "retrieve": (as_known.NAME,)}
 
     def get_queryset(self):
         if self.action == "retrieve":  # representation() reads the rows it shows
             return Measure.objects.only("pk", "key", "updated_at")
         return measure_queryset()
+
+    def list(self, request, *args, **kwargs):
+        moment = as_known.requested_moment(request)
+        if moment is not None:
+            return as_known.measure_list(self, request, moment)
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        moment = as_known.requested_moment(request)
+        if moment is not None:
+            return as_known.measure_detail(request, self.kwargs["key"], moment)
+        return super().retrieve(request, *args, **kwargs)
 
     def representation(self, instance) -> dict:
         def compute() -> dict:
@@ -294,16 +309,25 @@ class EventFeedView(
         return super().get(request, *args, **kwargs)
 
 
+@extend_validation_errors(as_known.ERROR_CODES, field_name=as_known.NAME, methods=["get"])
 class MeasureTimelineView(EventFeedView):
     """A measure's timeline: its recorded events and the entries its dates imply, by date."""
+
+    extra_query_parameters = {"get": (as_known.NAME,)}
 
     def get_queryset(self):
         measure = get_object_or_404(Measure.objects.only("pk"), key=self.kwargs["key"])
         return event_queryset().filter(measure=measure)
 
-    @extend_schema(summary="A measure's timeline")
+    @extend_schema(summary="A measure's timeline", parameters=[as_known.PARAMETER])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+    def list(self, request, *args, **kwargs):
+        moment = as_known.requested_moment(request)
+        if moment is not None:
+            return as_known.measure_timeline(self, request, self.kwargs["key"], moment)
+        return super().list(request, *args, **kwargs)
 
 
 class MaterialTimelineView(EventFeedView):
