@@ -218,7 +218,7 @@ def measure_list(view, request, moment: datetime.datetime) -> Response:
     def page() -> tuple[dict, str]:
         question = question_from(cleaned_filters(view, request), moment)
         found = as_known.answer(moment, question)
-        chosen = view.paginate_queryset(found)
+        chosen = as_known.complete(view.paginate_queryset(found), moment)
         rows = [measure_representation(known, request, moment.date()) for known in chosen]
         data = view.get_paginated_response(rows).data
         return data, etag_for(data)

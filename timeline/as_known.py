@@ -19,22 +19,24 @@ the key's first version and ``updated_at`` that of the version shown. Measures w
 history (``generate_synthetic``'s benchmark data) were never known.
 
 Cost: one query for the versions known at K (per key, the newest at or before K, found by
-the ``measure_version_key_date_idx`` index on (key, history_date, history_id)), one for the
-first versions' moments, one per kind of name; then filtering, statuses and ordering run in
-Python over every measure known at K. That is linear in the number of measures, where today's
-answers read one page through indexes: a first question about a moment costs about as much
-as exporting the timeline. Nothing known at K can change once K is ``SETTLED`` in the past, so
-those answers can be kept for good.
+the ``measure_version_key_date_idx`` index on (key, history_date, history_id)); filtering,
+statuses and ordering then run in Python over every measure known at K (nested lists decoded
+only where a filter reads them), and five more queries complete the page shown (first
+versions, material and sector names). That is linear in the number of measures, where
+today's answers read one page through indexes. Nothing known at K can change once K is
+``SETTLED`` in the past, so those answers can be kept for good.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Min, OuterRef, Subquery
+import orjson
+from django.db.models import Min, OuterRef, Subquery, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from .history import FIELD_NAMES
@@ -72,25 +74,39 @@ class KnownEvent:
     derived: bool = False
 
 
-@dataclass
 class KnownMeasure:
-    """A measure as one version of its history shows it: the version's own fields (``fields``,
-    by the names of ``history.FIELD_NAMES`` and any date precisions) and its nested lists
-    (``parts``, natural keys, as ``history.measure_parts`` writes them)."""
+    """A measure as one version of its history shows it: the version's own fields (those of
+    ``history.FIELD_NAMES`` and any date precisions, as attributes) and its nested lists
+    (``parts``, natural keys, as ``history.measure_parts`` writes them, decoded when first
+    read). ``created_at`` and the names are filled in by ``complete`` for the measures shown."""
 
-    version: int
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
-    fields: dict[str, Any]
-    parts: dict[str, Any]
-    material_names: dict[str, str] = field(default_factory=dict)
-    sector_names: dict[str, str] = field(default_factory=dict)
+    key: str
+    title: str
+    reference: str
+    measure_type: str
+    summary: str
+    announced_on: datetime.date | None
+    effective_on: datetime.date | None
+    ends_on: datetime.date | None
+    confidence: str
+    notes: str
 
-    def __getattr__(self, name: str) -> Any:
-        fields = self.__dict__.get("fields", {})
-        if name in fields:
-            return fields[name]
-        raise AttributeError(name)
+    def __init__(self, *, version: int, updated_at: datetime.datetime, parts: str | dict,
+                 **fields: Any) -> None:  # fmt: skip
+        self.version = version
+        self.updated_at = updated_at
+        self._parts = parts
+        self._events: list[KnownEvent] | None = None
+        self.created_at: datetime.datetime | None = None
+        self.material_names: dict[str, str] = {}
+        self.sector_names: dict[str, str] = {}
+        self.__dict__.update(fields)
+
+    @property
+    def parts(self) -> dict[str, Any]:
+        if isinstance(self._parts, str | bytes):
+            self._parts = orjson.loads(self._parts)
+        return self._parts
 
     @property
     def jurisdiction(self) -> str | None:
@@ -101,6 +117,11 @@ class KnownMeasure:
 
     def events(self) -> list[KnownEvent]:
         """The recorded events, in the order the version stored them (date, type, entry)."""
+        if self._events is None:
+            self._events = self._read_events()
+        return self._events
+
+    def _read_events(self) -> list[KnownEvent]:
         return [
             KnownEvent(
                 date=datetime.date.fromisoformat(event["date"]),
@@ -130,7 +151,7 @@ class KnownMeasure:
             announced_on=self.announced_on,
             effective_on=self.effective_on,
             ends_on=self.ends_on,
-            events=[(event.date, event.type) for event in self.events()],
+            events=_Lazily(lambda: [(event.date, event.type) for event in self.events()]),
         )
 
     def status_confirmed_on(self, day: datetime.date) -> bool:
@@ -145,6 +166,17 @@ class KnownMeasure:
 
     def material_slugs(self) -> set[str]:
         return {link["material"] for link in self.part("materials")}
+
+
+class _Lazily:
+    """An iterable read only if the status rule iterates it (it does not look at the events
+    of a measure not in effect on the day), so most measures' events are never decoded."""
+
+    def __init__(self, read: Callable[[], list]) -> None:
+        self.read = read
+
+    def __iter__(self):
+        return iter(self.read())
 
 
 def known_versions(moment: datetime.datetime, keys: Iterable[str] | None = None):
@@ -162,6 +194,35 @@ def known_versions(moment: datetime.datetime, keys: Iterable[str] | None = None)
     return rows.filter(history_id=Subquery(newest)).exclude(history_type="-")
 
 
+def _own_fields() -> list[str]:
+    version = Measure.history.model
+    own = [name for name in FIELD_NAMES if name != "jurisdiction"]
+    return own + [f.attname for f in version._meta.fields if f.attname.endswith("_precision")]
+
+
+def measures_known_on(
+    moment: datetime.datetime, keys: Iterable[str] | None = None
+) -> list[KnownMeasure]:
+    """Every measure known at ``moment`` (only those of ``keys``, if given), unordered and
+    without ``created_at`` and names (``complete`` adds them). One query; the nested lists
+    come as JSON text, decoded only for the measures a question or a page reads."""
+    own = _own_fields()
+    rows = (
+        known_versions(moment, keys)
+        .annotate(parts_text=Cast("parts", TextField()))
+        .values_list("history_id", "history_date", "parts_text", *own)
+    )
+    return [
+        KnownMeasure(
+            version=version,
+            updated_at=recorded_at,
+            parts=parts,
+            **dict(zip(own, values, strict=True)),
+        )
+        for version, recorded_at, parts, *values in rows
+    ]
+
+
 def _names_known_on(model, slugs: set[str], moment: datetime.datetime) -> dict[str, str]:
     """The ``name`` of each slug's row as its history stood at ``moment``; rows without a
     history version before then keep today's name."""
@@ -176,45 +237,32 @@ def _names_known_on(model, slugs: set[str], moment: datetime.datetime) -> dict[s
     return names
 
 
-def measures_known_on(
-    moment: datetime.datetime, keys: Iterable[str] | None = None
-) -> list[KnownMeasure]:
-    """Every measure known at ``moment`` (only those of ``keys``, if given), unordered."""
-    rows = list(known_versions(moment, keys))
-    if not rows:
-        return []
-    version = Measure.history.model
+def complete(measures: list[KnownMeasure], moment: datetime.datetime) -> list[KnownMeasure]:
+    """Fill in what showing ``measures`` needs beyond their versions, in five queries
+    whatever their number: ``created_at`` (the key's first version) and the names of their
+    materials and sectors at ``moment``."""
+    if not measures:
+        return measures
     first_seen = dict(
-        version.objects.filter(key__in=[row.key for row in rows])
+        Measure.history.filter(key__in=[measure.key for measure in measures])
         .values("key")
         .annotate(first=Min("history_date"))
         .values_list("key", "first")
     )
-    own = [name for name in FIELD_NAMES if name != "jurisdiction"]
-    own += [f.attname for f in version._meta.fields if f.attname.endswith("_precision")]
-    known = [
-        KnownMeasure(
-            version=row.history_id,
-            created_at=first_seen[row.key],
-            updated_at=row.history_date,
-            fields={name: getattr(row, name) for name in own},
-            parts=row.parts,
-        )
-        for row in rows
-    ]
-    material_slugs = set().union(*(measure.material_slugs() for measure in known))
-    sector_slugs = set().union(*(set(measure.part("sectors")) for measure in known))
+    material_slugs = set().union(*(measure.material_slugs() for measure in measures))
+    sector_slugs = set().union(*(set(measure.part("sectors")) for measure in measures))
     material_names = _names_known_on(Material, material_slugs, moment)
     sector_names = _names_known_on(Sector, sector_slugs, moment)
-    for measure in known:
+    for measure in measures:
+        measure.created_at = first_seen[measure.key]
         measure.material_names = material_names
         measure.sector_names = sector_names
-    return known
+    return measures
 
 
 def measure_known_on(key: str, moment: datetime.datetime) -> KnownMeasure | None:
-    """The measure ``key`` as known at ``moment``; None if it did not exist then."""
-    found = measures_known_on(moment, [key])
+    """The measure ``key`` as known at ``moment``, complete; None if it did not exist then."""
+    found = complete(measures_known_on(moment, [key]), moment)
     return found[0] if found else None
 
 
@@ -243,23 +291,31 @@ class Question:
     ordering: tuple[str, ...] = ()
 
     def matches(self, known: KnownMeasure) -> bool:
+        # Cheapest first: a measure's own fields, then its nested lists, then its status.
         checks = (
-            not self.jurisdictions or known.jurisdiction in self.jurisdictions,
-            not self.authorities or bool(self.authorities & set(known.part("authorities"))),
-            not self.measure_types or known.measure_type in self.measure_types,
-            not self.targets or bool(self.targets & set(known.part("target_jurisdictions"))),
-            not self.sectors or bool(self.sectors & set(known.part("sectors"))),
-            all(wanted & known.material_slugs() for wanted in self.material_sets),
-            _within(known.announced_on, self.announced_after, self.announced_before),
-            _within(known.effective_on, self.effective_after, self.effective_before),
-            not self.updated_since_past_everything,
-            self.updated_since is None or known.updated_at >= self.updated_since,
-            not self.text or _mentions(known, self.text),
-            self.in_force_on is None or known.status_on(self.in_force_on) == MeasureStatus.IN_FORCE,
-            not self.statuses
-            or known.status_on(self.status_day or timezone.localdate()) in self.statuses,
+            lambda: not self.measure_types or known.measure_type in self.measure_types,
+            lambda: _within(known.announced_on, self.announced_after, self.announced_before),
+            lambda: _within(known.effective_on, self.effective_after, self.effective_before),
+            lambda: not self.updated_since_past_everything,
+            lambda: self.updated_since is None or known.updated_at >= self.updated_since,
+            lambda: not self.text or _mentions(known, self.text),
+            lambda: not self.jurisdictions or known.jurisdiction in self.jurisdictions,
+            lambda: not self.authorities or bool(self.authorities & set(known.part("authorities"))),
+            lambda: (
+                not self.targets or bool(self.targets & set(known.part("target_jurisdictions")))
+            ),
+            lambda: not self.sectors or bool(self.sectors & set(known.part("sectors"))),
+            lambda: all(wanted & known.material_slugs() for wanted in self.material_sets),
+            lambda: (
+                self.in_force_on is None
+                or known.status_on(self.in_force_on) == MeasureStatus.IN_FORCE
+            ),
+            lambda: (
+                not self.statuses
+                or known.status_on(self.status_day or timezone.localdate()) in self.statuses
+            ),
         )
-        return all(checks)
+        return all(check() for check in checks)
 
 
 def _within(day, after, before) -> bool:
@@ -291,25 +347,22 @@ def ordered(measures: list[KnownMeasure], ordering: Iterable[str]) -> list[Known
         read = ORDERINGS[name.lstrip("-")]
         if name.startswith("-"):
             # Reversed, present values (True) come first; empty ones last, as in SQL.
-            result.sort(key=lambda m, read=read: _present(read(m)), reverse=True)
+            result.sort(key=lambda m, read=read: _present(read(m), True), reverse=True)
         else:
-            result.sort(key=lambda m, read=read: (not _present(read(m))[0], _present(read(m))[1]))
+            result.sort(key=lambda m, read=read: _present(read(m), False))
     return result
 
 
-def _present(value) -> tuple[bool, Any]:
-    """(whether ``value`` is there, a sortable stand-in for it)."""
+def _present(value, descending: bool) -> tuple[bool, Any]:
+    """A sort key putting an empty ``value`` last whichever the direction."""
     if value is None:
-        return (False, 0)
-    if isinstance(value, datetime.datetime):
-        return (True, value.timestamp())
-    if isinstance(value, datetime.date):
-        return (True, value.toordinal())
-    return (True, value)
+        return (not descending, 0)
+    return (descending, value)
 
 
 def answer(moment: datetime.datetime, question: Question) -> list[KnownMeasure]:
-    """The measures known at ``moment`` that ``question`` asks for, in its order."""
+    """The measures known at ``moment`` that ``question`` asks for, in its order (pass the
+    ones to show to ``complete``)."""
     found = [known for known in measures_known_on(moment) if question.matches(known)]
     return ordered(found, question.ordering)
 

@@ -284,4 +284,7 @@ def test_the_list_as_known_runs_as_many_queries_whatever_the_page_size(client):
             results(client.get("/api/v1/measures/", {"page_size": size, "as_known_on": known_on}))
         counts.append(len(queries))
 
-    assert counts[0] == counts[1]
+    # The versions known; for the page: first versions, material names (table, history),
+    # sector names (table, history). A page listing no sector skips those two.
+    assert max(counts) <= 6
+    assert counts[1] == 6
