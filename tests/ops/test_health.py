@@ -76,3 +76,23 @@ def test_a_server_whose_database_is_gone_is_up_but_not_ready(tmp_path):
     assert (up_status, up) == (200, {"status": "ok"})
     assert ready_status == 503
     assert ready["failing"] == ["database"]
+
+
+@pytest.mark.django_db
+def test_probes_are_never_rate_limited(client, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.REGWATCH_THROTTLE_ANON = "1/minute"
+
+    answers = [client.get(path).status_code for path in ["/healthz", "/readyz"] * 3]
+    api = [client.get("/api/v1/sectors/").status_code for _ in range(2)]
+
+    assert answers == [200] * 6
+    assert api == [200, 429]
+
+
+@pytest.mark.django_db
+def test_probes_over_plain_http_are_not_redirected(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/api/v1/sectors/").status_code == 301
