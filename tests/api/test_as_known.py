@@ -288,3 +288,20 @@ def test_the_list_as_known_runs_as_many_queries_whatever_the_page_size(client):
     # sector names (table, history). A page listing no sector skips those two.
     assert max(counts) <= 6
     assert counts[1] == 6
+
+
+def test_a_measure_deleted_before_the_moment_and_restored_after_is_absent(client, editor_client):
+    created(editor_client)
+    editor_client.delete("/api/v1/measures/cn-known-2026-1/")
+    known_on = moment()
+    versions = client.get("/api/v1/history/measures/cn-known-2026-1/").json()["results"]
+    first = versions[-1]["version"]
+    restored = editor_client.post(f"/api/v1/history/measures/cn-known-2026-1/{first}/restore/")
+    assert restored.status_code == 201, restored.content
+
+    then = client.get("/api/v1/measures/cn-known-2026-1/", {"as_known_on": known_on})
+    now = client.get("/api/v1/measures/cn-known-2026-1/", {"as_known_on": moment()})
+
+    assert then.status_code == 404
+    assert now.status_code == 200
+    assert now.json()["title"] == "Export controls on test items"
