@@ -74,10 +74,17 @@ def requested_moment(request) -> datetime.datetime | None:
     return utc
 
 
+# Filters that read today's group graph (which materials a group holds): their answers can
+# change after the moment, so they are cached like today's answers, never as immutable.
+READS_TODAY = ("material", "material_category")
+
+
 def known_read(request, moment: datetime.datetime, parts: tuple, compute):
     """``compute()`` kept in the cache: for good (well, ``SETTLED_MAX_AGE``) once the moment
-    is settled, else like any read, until the timeline changes. Returns (answer, settled)."""
-    if not as_known.is_settled(moment):
+    is settled and the answer rests on the history alone, else like any read, until the
+    timeline changes. Returns (answer, settled)."""
+    reads_today = any(name in request.query_params for name in READS_TODAY)
+    if reads_today or not as_known.is_settled(moment):
         return cached_read(request, parts, compute), False
     if not settings.REGWATCH_READ_CACHE_SECONDS:
         return compute(), True

@@ -268,6 +268,16 @@ def test_an_answer_about_a_settled_moment_is_immutable_and_stays_so(
     assert client.get(address).json()["title"] == "Changed since"
 
 
+def test_an_answer_matching_materials_by_todays_groups_is_not_marked_immutable(
+    client, recorded_yesterday
+):
+    known_on = (timezone.now() - datetime.timedelta(hours=1)).isoformat()
+    response = client.get("/api/v1/measures/", {"as_known_on": known_on, "material": "gallium"})
+
+    assert keys(response)
+    assert "immutable" not in response.get("Cache-Control", "")
+
+
 def test_an_answer_about_a_recent_moment_is_not_marked_immutable(client):
     response = client.get("/api/v1/measures/", {"as_known_on": moment()})
 
