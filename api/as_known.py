@@ -3,8 +3,9 @@ answer as the database stood at that moment. The rule is ``timeline/as_known.py`
 reads the parameter, asks the question the filters ask, and writes the answer in the shapes
 ``api/pages.py`` writes today's (a test holds the two equal for an unchanged measure).
 
-Statuses are given for the day of the moment (UTC), as an answer given then showed them, so an
-answer about a settled moment never changes: it is kept in the cache without the timeline's
+Statuses are given for the day of the moment (UTC), as an answer given then showed them (or,
+on the list, for the ``as_of``/``in_force_on`` day asked about), so an answer about a settled
+moment never changes: it is kept in the cache without the timeline's
 version and sent with ``Cache-Control: max-age=…, immutable`` beside its strong ETag."""
 
 from __future__ import annotations
@@ -22,19 +23,20 @@ from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
 from rest_framework.response import Response
 
 from timeline import as_known
-from timeline.models import Material
+from timeline.models import MEASURE_DATE_FIELDS, Material
+from timeline.precision import partial_date_text
 
 from .caching import cached_read
 from .conditional import conditional_response, etag_for
-from .pages import _date, _datetime, measure_url_prefix
+from .pages import _datetime, measure_url_prefix
 from .parameters import RFC3339Field, in_utc
 
 NAME = "as_known_on"
 DESCRIPTION = (
     "Answer as the database stood at this moment (RFC 3339 with an offset; write `+` as %2B), "
     "rebuilt from the history: a measure created later is absent, one deleted later is "
-    "present, a later edit is not applied. Statuses are those of that moment's day (UTC); "
-    "combine with `as_of`/`in_force_on` for another day as known then. Not in the future."
+    "present, a later edit is not applied. Statuses are those of that moment's day (UTC) "
+    "unless `as_of`/`in_force_on` asks about another day, as known then. Not in the future."
 )
 PARAMETER = OpenApiParameter(
     NAME, OpenApiTypes.DATETIME, OpenApiParameter.QUERY, description=DESCRIPTION
@@ -127,10 +129,17 @@ def measure_representation(known: as_known.KnownMeasure, request, day: datetime.
         "measure_type": known.measure_type,
         "status": known.status_on(day),
         "status_confirmed": known.status_confirmed_on(day),
+        "status_certain": known.status_certain_on(day),
         "summary": known.summary,
-        "announced_on": _date(known.announced_on),
-        "effective_on": _date(known.effective_on),
-        "ends_on": _date(known.ends_on),
+        **{
+            field: value
+            for name in MEASURE_DATE_FIELDS
+            for date, precision in [known.partial_date(name)]
+            for field, value in (
+                (name, partial_date_text(date, precision)),
+                (f"{name}_precision", precision),
+            )
+        },
         "target_jurisdictions": list(known.part("target_jurisdictions")),
         "materials": [
             {
@@ -143,7 +152,8 @@ def measure_representation(known: as_known.KnownMeasure, request, day: datetime.
         "sectors": sectors,
         "events": [
             {
-                "date": _date(event.date),
+                "date": partial_date_text(event.date, event.precision),
+                "date_precision": event.precision,
                 "type": event.type,
                 "note": event.note,
                 "source_url": event.source_url or None,
@@ -223,10 +233,12 @@ def cleaned_filters(view, request) -> dict:
 
 def measure_list(view, request, moment: datetime.datetime) -> Response:
     def page() -> tuple[dict, str]:
-        question = question_from(cleaned_filters(view, request), moment)
-        found = as_known.answer(moment, question)
+        cleaned = cleaned_filters(view, request)
+        found = as_known.answer(moment, question_from(cleaned, moment))
         chosen = as_known.complete(view.paginate_queryset(found), moment)
-        rows = [measure_representation(known, request, moment.date()) for known in chosen]
+        # Statuses on the day asked about, as today's list shows them, else the moment's day.
+        day = cleaned.get("as_of") or cleaned.get("in_force_on") or moment.date()
+        rows = [measure_representation(known, request, day) for known in chosen]
         data = view.get_paginated_response(rows).data
         return data, etag_for(data)
 
@@ -278,7 +290,8 @@ def measure_timeline(view, request, key: str, moment: datetime.datetime) -> Resp
         shown = view.paginate_queryset(entries)
         rows = [
             {
-                "date": _date(entry.date),
+                "date": partial_date_text(entry.date, entry.precision),
+                "date_precision": entry.precision,
                 "type": entry.type,
                 "note": entry.note,
                 "source_url": entry.source_url or None,

@@ -40,8 +40,9 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from .history import FIELD_NAMES
-from .models import Material, Measure, Sector
-from .status import MeasureStatus, status_confirmed, status_on
+from .models import MEASURE_DATE_FIELDS, Material, Measure, Sector
+from .precision import DatePrecision, PartialDate
+from .status import MeasureStatus, status_certain, status_confirmed, status_on
 
 # A write records its version just before it commits; after this long no version dated before
 # a moment can still appear, and what was known then is settled.
@@ -66,8 +67,9 @@ def is_settled(moment: datetime.datetime, now: datetime.datetime | None = None) 
 class KnownEvent:
     """A timeline entry of a known measure (a recorded event, or one its dates imply)."""
 
-    date: datetime.date
+    date: datetime.date  # the first day of its period, when known only to the month or year
     type: str
+    precision: str = DatePrecision.DAY
     note: str = ""
     source_url: str = ""
     scheduled: bool = False
@@ -85,9 +87,12 @@ class KnownMeasure:
     reference: str
     measure_type: str
     summary: str
-    announced_on: datetime.date | None
-    effective_on: datetime.date | None
+    announced_on: datetime.date | None  # each date the first day of its period, with its
+    effective_on: datetime.date | None  # ``<name>_precision``
     ends_on: datetime.date | None
+    announced_on_precision: str
+    effective_on_precision: str
+    ends_on_precision: str
     confidence: str
     notes: str
 
@@ -122,26 +127,30 @@ class KnownMeasure:
         return self._events
 
     def _read_events(self) -> list[KnownEvent]:
-        return [
-            KnownEvent(
-                date=datetime.date.fromisoformat(event["date"]),
-                type=event["type"],
-                note=event.get("note", ""),
-                source_url=event.get("source_url") or "",
-                scheduled=event.get("scheduled", False),
+        events = []
+        for event in self.part("events"):
+            date = PartialDate.parse(event["date"])
+            events.append(
+                KnownEvent(
+                    date=date.date,
+                    precision=date.precision,
+                    type=event["type"],
+                    note=event.get("note", ""),
+                    source_url=event.get("source_url") or "",
+                    scheduled=event.get("scheduled", False),
+                )
             )
-            for event in self.part("events")
-        ]
+        return events
 
     def timeline(self) -> list[KnownEvent]:
         """Recorded events and the entries the dates imply (``Measure.implied_events``), by
         date, then type, then recorded before implied."""
         recorded = self.events()
-        unsaved = Measure(
-            announced_on=self.announced_on, effective_on=self.effective_on, ends_on=self.ends_on
-        )
+        unsaved = Measure(**{name: getattr(self, name) for name in _date_fields()})
         implied = unsaved.implied_events({(event.date, event.type) for event in recorded})
-        entries = recorded + [KnownEvent(date=d, type=t, derived=True) for d, t in implied]
+        entries = recorded + [
+            KnownEvent(date=d, type=t, precision=p, derived=True) for d, t, p in implied
+        ]
         return sorted(entries, key=lambda entry: (entry.date, entry.type))
 
     def status_on(self, day: datetime.date) -> MeasureStatus | None:
@@ -163,6 +172,19 @@ class KnownMeasure:
             ends_on=self.ends_on,
             events=[(event.date, event.type, event.scheduled) for event in self.events()],
         )
+
+    def status_certain_on(self, day: datetime.date) -> bool:
+        """``status.status_certain`` over this version's dates and recorded events."""
+        return status_certain(
+            day,
+            **{name: self.partial_date(name) for name in MEASURE_DATE_FIELDS},
+            events=[(event.date, event.type, event.precision) for event in self.events()],
+        )
+
+    def partial_date(self, name: str) -> tuple[datetime.date | None, str]:
+        """One of the measure's dates with its precision (a day for versions older than
+        precisions)."""
+        return getattr(self, name), getattr(self, f"{name}_precision", DatePrecision.DAY)
 
     def material_slugs(self) -> set[str]:
         return {link["material"] for link in self.part("materials")}
@@ -195,9 +217,11 @@ def known_versions(moment: datetime.datetime, keys: Iterable[str] | None = None)
 
 
 def _own_fields() -> list[str]:
-    version = Measure.history.model
-    own = [name for name in FIELD_NAMES if name != "jurisdiction"]
-    return own + [f.attname for f in version._meta.fields if f.attname.endswith("_precision")]
+    return [name for name in FIELD_NAMES if name != "jurisdiction"]
+
+
+def _date_fields() -> list[str]:
+    return [name for name in FIELD_NAMES if name.endswith(("_on", "_on_precision"))]
 
 
 def measures_known_on(

@@ -315,3 +315,17 @@ def test_a_measure_deleted_before_the_moment_and_restored_after_is_absent(client
     assert then.status_code == 404
     assert now.status_code == 200
     assert now.json()["title"] == "Export controls on test items"
+
+
+def test_dates_known_to_the_month_or_year_read_as_known_as_today(client, editor_client):
+    events = [{"date": "2025", "type": "suspended", "note": "", "source_url": None}]
+    today = created(editor_client, effective_on="2025-03", announced_on="2025-02", events=events)
+
+    known = client.get("/api/v1/measures/cn-known-2026-1/", {"as_known_on": moment()}).json()
+    timeline = client.get(
+        "/api/v1/measures/cn-known-2026-1/timeline/", {"as_known_on": moment()}
+    ).json()
+
+    assert known["effective_on"] == "2025-03"
+    assert without_timestamps(known) == without_timestamps(today)
+    assert timeline == client.get("/api/v1/measures/cn-known-2026-1/timeline/").json()

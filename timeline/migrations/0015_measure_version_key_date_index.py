@@ -7,7 +7,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("timeline", "0013_event_scheduled")]
+    dependencies = [("timeline", "0014_date_precision")]
 
     operations = [
         migrations.RunSQL(
