@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib import admin
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
 from .history import record_version
@@ -121,6 +123,10 @@ class MaterialAdmin(SimpleHistoryAdmin):
         ("Element", {"fields": ["symbol", "atomic_number", "cas_number", "hs_codes"]}),
         ("Groups", {"fields": ["groups", "member_list"]}),
     ]
+
+    def view_on_site(self, material: Material) -> str:
+        """ "View on site" opens the timeline picture of the measures matching the material."""
+        return f"{reverse('pages:timeline')}?{urlencode({'material': material.slug})}"
 
     def get_queryset(self, request):
         return (
@@ -261,6 +267,11 @@ class MeasureRelationInline(admin.TabularInline):
 @admin.register(Measure)
 class MeasureAdmin(SimpleHistoryAdmin):
     form = MeasureForm
+
+    def view_on_site(self, measure: Measure) -> str:
+        """ "View on site" opens the measure's page, with its timeline picture."""
+        return reverse("pages:measure", kwargs={"key": measure.key})
+
     list_display = [
         "key",
         "title",
