@@ -1,6 +1,7 @@
 import orjson
 from django.utils.functional import Promise
 from rest_framework import renderers
+from rest_framework.request import override_method
 from rest_framework.utils.serializer_helpers import ReturnDict
 
 
@@ -42,6 +43,8 @@ class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
             and response.status_code == 200
             and hasattr(view, "get_object")
         ):
-            serializer = view.get_serializer(view.get_object())
+            # As an update reads it: the queryset of an update prefetches what writes return.
+            with override_method(view, renderer_context["request"], "PUT"):
+                serializer = view.get_serializer(view.get_object())
             data = ReturnDict(data, serializer=serializer)
         return super().get_context(data, accepted_media_type, renderer_context)

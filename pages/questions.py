@@ -51,9 +51,9 @@ QUESTIONS = (
         materials=("dysprosium",),
     ),
     Question(
-        "What is suspended today?",
-        picture={"status": "suspended"},
-        api={"status": "suspended"},
+        "What was suspended on 1 January 2026?",
+        picture={"status": "suspended", "as_of": "2026-01-01"},
+        api={"status": "suspended", "as_of": "2026-01-01"},
     ),
     Question(
         "What covers gallium and germanium, from any country?",
