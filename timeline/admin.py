@@ -125,7 +125,7 @@ class MaterialAdmin(SimpleHistoryAdmin):
     ]
 
     def view_on_site(self, material: Material) -> str:
-        """ "View on site" opens the timeline picture of the measures matching the material."""
+        """The "View on site" link opens the timeline picture of the material's measures."""
         return f"{reverse('pages:timeline')}?{urlencode({'material': material.slug})}"
 
     def get_queryset(self, request):
@@ -268,10 +268,6 @@ class MeasureRelationInline(admin.TabularInline):
 class MeasureAdmin(SimpleHistoryAdmin):
     form = MeasureForm
 
-    def view_on_site(self, measure: Measure) -> str:
-        """ "View on site" opens the measure's page, with its timeline picture."""
-        return reverse("pages:measure", kwargs={"key": measure.key})
-
     list_display = [
         "key",
         "title",
@@ -320,6 +316,10 @@ class MeasureAdmin(SimpleHistoryAdmin):
         MeasureSourceInline,
         MeasureRelationInline,
     ]
+
+    def view_on_site(self, measure: Measure) -> str:
+        """The "View on site" link opens the measure's page, with its timeline picture."""
+        return reverse("pages:measure", kwargs={"key": measure.key})
 
     def get_queryset(self, request):
         # ModelAdmin.get_queryset, with the annotations in place before the ordering reads them.
