@@ -175,19 +175,35 @@ def _period_text(status_label: str, start: str, end: str, confirmed: bool) -> st
     return text + ("" if confirmed else " (rests on a scheduled event no source confirms yet)")
 
 
+PRECISION_ORDER = (DAY, MONTH, YEAR)
+
+
+def _coarsest(pairs) -> dict[datetime.date, str]:
+    known: dict[datetime.date, str] = {}
+    for day, precision in pairs:
+        if day is not None:
+            known[day] = max(known.get(day, DAY), precision, key=PRECISION_ORDER.index)
+    return known
+
+
+def _precisions(measure: Measure):
+    """How precisely each day a period starts or ends on is known: the precision of the
+    measure's date falling on it (the coarsest, when two do), else of its events that day."""
+    known = _coarsest((event.date, precision_of(event, "date")) for event in measure.events.all())
+    fields = ("announced_on", "effective_on", "ends_on")
+    known |= _coarsest((getattr(measure, field), precision_of(measure, field)) for field in fields)
+    return lambda day: known.get(day, DAY)
+
+
 def chart_row(measure: Measure, scale: Scale) -> Row:
     """One measure across the scale: its status periods, event marks and uncertain spans,
     and the same in words (the row's text alternative)."""
-    precisions = {
-        measure.announced_on: precision_of(measure, "announced_on"),
-        measure.effective_on: precision_of(measure, "effective_on"),
-        measure.ends_on: precision_of(measure, "ends_on"),
-    }
+    precision_at = _precisions(measure)
     segments, words = [], []
     for period in measure.status_periods():
         label = MeasureStatus(period.status).label
-        start = written(period.start, precisions.get(period.start, DAY))
-        end = written(period.end, precisions.get(period.end, DAY))
+        start = written(period.start, precision_at(period.start))
+        end = written(period.end, precision_at(period.end))
         text = _period_text(label, start, end, period.confirmed)
         words.append(text)
         if period.end is not None and period.end <= scale.start:

@@ -30,6 +30,7 @@ expect.set_options(timeout=30_000)
 # Chromium resolves no other name at all: nothing can leave the machine even if a page tried.
 OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"
 
+
 def pytest_collection_modifyitems(config, items):
     """Without Chromium these tests cannot run: in CI that is a failure, elsewhere a skip
     that says how to get it."""
@@ -117,12 +118,12 @@ def _new_tab(context, name: str) -> Watched:
             route.abort()
 
     context.route("**/*", guard)
-    page.on(
-        "console",
-        lambda message: watched.errors.append(f"{page.url}: {message.text}")
-        if message.type == "error"
-        else None,
-    )
+
+    def console(message):
+        if message.type == "error":
+            watched.errors.append(f"{page.url}: {message.text}")
+
+    page.on("console", console)
     page.on("pageerror", lambda error: watched.errors.append(f"{page.url}: {error}"))
     return watched
 
@@ -138,13 +139,13 @@ def _watched_tab(chromium, request, **context_options):
 
 @pytest.fixture
 def tab(chromium, request):
-    """A desktop tab at 1366 × 900."""
+    """A desktop tab at 1366 by 900."""
     yield from _watched_tab(chromium, request, viewport={"width": 1366, "height": 900})
 
 
 @pytest.fixture
 def phone_tab(chromium, request):
-    """A phone-sized tab (390 × 844, touch)."""
+    """A phone-sized tab (390 by 844, touch)."""
     yield from _watched_tab(
         chromium,
         request,

@@ -131,7 +131,9 @@ def test_swagger_ui_renders_every_operation_without_the_internet(site, tab):
     page = tab.page
     page.goto(site.url("/api/docs/"))
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("RegWatch API")
-    expect(page.locator(".opblock-summary-path", has_text="/api/v1/measures/").first).to_be_visible()
+    expect(
+        page.locator(".opblock-summary-path", has_text="/api/v1/measures/").first
+    ).to_be_visible()
     tab.screenshot("docs-swagger-ui", full_page=False)
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from pages.charts import Scale, chart_row
+from pages.charts import Scale, chart_row, period_end, written
 from timeline.models import Measure
 
 
@@ -156,3 +156,28 @@ def test_the_measure_page_lists_every_event_with_scheduled_ones_marked(demo_data
     assert "2025-11-09" in table and "Suspended" in table
     assert "Reinstated <strong>(scheduled)</strong>" in table
     assert timezone.localdate().isoformat() in html  # "status today (day)"
+
+
+@pytest.mark.parametrize(
+    ("day", "precision", "written_as", "next_period"),
+    [
+        (datetime.date(2025, 3, 14), "day", "2025-03-14", datetime.date(2025, 3, 15)),
+        (datetime.date(2025, 3, 1), "month", "2025-03", datetime.date(2025, 4, 1)),
+        (datetime.date(2025, 12, 1), "month", "2025-12", datetime.date(2026, 1, 1)),
+        (datetime.date(2025, 1, 1), "year", "2025", datetime.date(2026, 1, 1)),
+    ],
+)
+def test_a_date_is_written_and_spans_as_its_precision_says(day, precision, written_as, next_period):
+    assert written(day, precision) == written_as
+    assert period_end(day, precision) == next_period
+
+
+def test_a_year_precise_suspension_is_written_as_its_year(demo_data):
+    measure = Measure.objects.prefetch_related("events").get(key="cn-mofcom-2024-46-art2")
+    suspension = next(event for event in measure.events.all() if event.type == "suspended")
+    suspension.date, suspension.date_precision = datetime.date(2025, 1, 1), "year"
+    row = chart_row(measure, Scale(2024, 2026))
+    assert "Suspended from 2025 until" in row.periods
+    [mark] = [mark for mark in row.marks if mark.type == "suspended"]
+    assert mark.text.startswith("2025: ")
+    assert mark.span_width == round(Scale(2024, 2026).x(datetime.date(2026, 1, 1)) - mark.x, 3)
