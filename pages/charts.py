@@ -13,11 +13,10 @@ import dataclasses
 import datetime
 
 from timeline.models import EventType, Measure
+from timeline.precision import DatePrecision, partial_date_text, period_end
 from timeline.status import MeasureStatus
 
-DAY = "day"
-MONTH = "month"
-YEAR = "year"
+DAY, MONTH, YEAR = DatePrecision.DAY, DatePrecision.MONTH, DatePrecision.YEAR
 
 # How each status is drawn besides its colour (the legend says the same in words).
 STATUS_PATTERNS = {
@@ -42,29 +41,18 @@ EVENT_SHAPES = {
 
 def precision_of(record, field: str) -> str:
     """The precision of a record's date field (``effective_on`` reads
-    ``effective_on_precision``, an event's ``date`` reads ``date_precision``); a record that
-    keeps none has exact days."""
+    ``effective_on_precision``, an event's ``date`` reads ``date_precision``)."""
     return getattr(record, f"{field}_precision", None) or DAY
 
 
-def period_end(day: datetime.date, precision: str) -> datetime.date:
+def period_after(day: datetime.date, precision: str) -> datetime.date:
     """The first day after the period a date of this precision stands for."""
-    if precision == YEAR:
-        return datetime.date(day.year + 1, 1, 1)
-    if precision == MONTH:
-        return datetime.date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return day + datetime.timedelta(days=1)
+    return period_end(day, precision) + datetime.timedelta(days=1)
 
 
 def written(day: datetime.date | None, precision: str = DAY) -> str:
     """A date as the API writes it: ``2025-03-14``, ``2025-03`` or ``2025``."""
-    if day is None:
-        return ""
-    if precision == YEAR:
-        return f"{day.year:04d}"
-    if precision == MONTH:
-        return f"{day.year:04d}-{day.month:02d}"
-    return day.isoformat()
+    return partial_date_text(day, precision) or ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,7 +163,7 @@ def _period_text(status_label: str, start: str, end: str, confirmed: bool) -> st
     return text + ("" if confirmed else " (rests on a scheduled event no source confirms yet)")
 
 
-PRECISION_ORDER = (DAY, MONTH, YEAR)
+PRECISION_ORDER = (DAY, MONTH, YEAR)  # finest first
 
 
 def _coarsest(pairs) -> dict[datetime.date, str]:
@@ -219,7 +207,7 @@ def chart_row(measure: Measure, scale: Scale) -> Row:
         day, precision = getattr(measure, field), precision_of(measure, field)
         if day is None or precision == DAY:
             continue
-        x0, x1 = scale.x(day), scale.x(period_end(day, precision))
+        x0, x1 = scale.x(day), scale.x(period_after(day, precision))
         if x1 > x0:
             name = field.replace("_on", "").replace("effective", "entry into force")
             spans.append(Span(x0, round(x1 - x0, 3), f"{name}: {written(day, precision)}"))
@@ -235,7 +223,7 @@ def chart_row(measure: Measure, scale: Scale) -> Row:
         mark = Mark(scale.x(event.date), EVENT_SHAPES.get(event.type, "tick"), event.type,
                     label, event.scheduled, text)  # fmt: skip
         if precision != DAY:
-            end = scale.x(period_end(event.date, precision))
+            end = scale.x(period_after(event.date, precision))
             mark.span_x, mark.span_width = mark.x, round(end - mark.x, 3)
         marks.append(mark)
     periods = ("; ".join(words) or "not announced yet") + "."

@@ -25,7 +25,7 @@ from api.parameters import check_query_parameters, list_valued_filters, merged_q
 from timeline.models import EventType, Material, Measure, MeasureEvent, MeasureMaterial
 from timeline.status import MeasureStatus
 
-from .charts import EVENT_SHAPES, STATUS_PATTERNS, chart_row, scale_for, written
+from .charts import EVENT_SHAPES, STATUS_PATTERNS, chart_row, precision_of, scale_for, written
 from .questions import available_questions
 
 MEASURES_PER_PICTURE = 100
@@ -52,7 +52,9 @@ def front_page(request: HttpRequest) -> HttpResponse:
     context = {
         "today": today,
         "questions": available_questions(),
-        "latest_events": [(event, written(event.date)) for event in latest_events],
+        "latest_events": [
+            (event, written(event.date, precision_of(event, "date"))) for event in latest_events
+        ],
         "recently_updated": [
             (measure, MeasureStatus(measure.status).label if measure.status else None)
             for measure in recently_updated
@@ -237,8 +239,8 @@ def measure_picture(request: HttpRequest, key: str) -> HttpResponse:
     context.update(_chart_context(request, [measure], first_year, last_year))
     context["status"] = measure.status_on(context["today"])
     context["status_confirmed"] = measure.status_confirmed_on(context["today"])
+    context["status_certain"] = measure.status_certain_on(context["today"])
     context["events"] = [
-        (event, written(event.date, getattr(event, "date_precision", None) or "day"))
-        for event in measure.events.all()
+        (event, written(event.date, precision_of(event, "date"))) for event in measure.events.all()
     ]
     return render(request, "pages/measure.html", context)

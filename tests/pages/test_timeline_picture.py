@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from pages.charts import Scale, chart_row, period_end, written
+from pages.charts import Scale, chart_row, period_after, written
 from timeline.models import Measure
 
 
@@ -169,7 +169,7 @@ def test_the_measure_page_lists_every_event_with_scheduled_ones_marked(demo_data
 )
 def test_a_date_is_written_and_spans_as_its_precision_says(day, precision, written_as, next_period):
     assert written(day, precision) == written_as
-    assert period_end(day, precision) == next_period
+    assert period_after(day, precision) == next_period
 
 
 def test_a_year_precise_suspension_is_written_as_its_year(demo_data):
