@@ -181,3 +181,16 @@ def test_a_year_precise_suspension_is_written_as_its_year(demo_data):
     [mark] = [mark for mark in row.marks if mark.type == "suspended"]
     assert mark.text.startswith("2025: ")
     assert mark.span_width == round(Scale(2024, 2026).x(datetime.date(2026, 1, 1)) - mark.x, 3)
+
+
+def test_a_measure_in_force_from_a_month_is_drawn_shaded_over_that_month_on_its_page(demo_data):
+    Measure.objects.filter(key="eu-2024-1252-crma").update(
+        effective_on=datetime.date(2024, 5, 1), effective_on_precision="month"
+    )
+    Measure.objects.get(key="eu-2024-1252-crma").sync_derived_events()
+    _, html = picture(path="/timeline/measures/eu-2024-1252-crma/")
+    text = unescape(html)
+    assert "Upcoming from 2024-05-03" not in text  # no day is invented
+    assert "In force from 2024-05." in text
+    assert '<rect class="uncertain"' in html
+    assert "<title>entry into force: 2024-05</title>" in text
