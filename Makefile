@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test fuzz bench bench-load lint format check-migrations schema clean
+.PHONY: install browser run test fuzz bench bench-load lint format check-migrations schema clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,14 @@ run: install
 	$(PY) manage.py ensure_local_admin
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: install
+# Headless Chromium for the browser tests (tests/browser/), from Debian's packages; Playwright
+# drives it, and never downloads a browser of its own. Without it those tests are skipped
+# (failed under CI=true).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium could not be installed: the browser tests will be skipped"
+
+test: install browser
 	$(PY) -m pytest
 
 # A long, randomised schemathesis pass over every operation (the suite runs a short, fixed one).

@@ -7,6 +7,7 @@ import datetime
 
 import django_filters
 from django.db.models import F, Q, QuerySet
+from django.template import loader
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 
@@ -168,7 +169,20 @@ class StableOrderingFilter(django_filters.OrderingFilter):
 
 class StrictFilterBackend(DjangoFilterBackend):
     """django-filter reading the query with repeated list parameters joined by commas, so
-    ``?jurisdiction=CN&jurisdiction=US`` means ``?jurisdiction=CN,US``."""
+    ``?jurisdiction=CN&jurisdiction=US`` means ``?jurisdiction=CN,US``. In the browsable API
+    its form labels each field with the parameter's name and help text, and sends only the
+    fields filled in (an empty parameter is refused)."""
+
+    template = "api/filter_form.html"
+
+    def to_html(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return None
+        for name, field in filterset.form.fields.items():
+            field.label = name
+            field.help_text = str(filterset.filters[name].extra.get("help_text") or "")
+        return loader.get_template(self.template).render({"filter": filterset}, request)
 
     def get_filterset_kwargs(self, request, queryset, view):
         kwargs = super().get_filterset_kwargs(request, queryset, view)

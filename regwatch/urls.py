@@ -4,6 +4,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import bad_request, page_not_found
 
 from api.middleware import error_response
+from pages import views as pages_views
 
 
 @csrf_exempt  # it changes nothing; without this a write with a session cookie got CSRF's page
@@ -39,6 +40,9 @@ def handler400(request, exception):
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("pages.urls")),
+    # /api/ itself is the front page too: people type it, and it leads everywhere.
+    path("api/", pages_views.front_page, name="api-front"),
     path("api/", include("api.urls")),
     # Answered here rather than by handler404, which Django bypasses in debug mode.
     re_path(r"^api/", api_not_found),

@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib import admin
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
 from .history import record_version
@@ -122,6 +124,10 @@ class MaterialAdmin(SimpleHistoryAdmin):
         ("Element", {"fields": ["symbol", "atomic_number", "cas_number", "hs_codes"]}),
         ("Groups", {"fields": ["groups", "member_list"]}),
     ]
+
+    def view_on_site(self, material: Material) -> str:
+        """The "View on site" link opens the timeline picture of the material's measures."""
+        return f"{reverse('pages:timeline')}?{urlencode({'material': material.slug})}"
 
     def get_queryset(self, request):
         return (
@@ -279,6 +285,7 @@ class MeasureRelationInline(admin.TabularInline):
 @admin.register(Measure)
 class MeasureAdmin(SimpleHistoryAdmin):
     form = MeasureForm
+
     list_display = [
         "key",
         "title",
@@ -334,6 +341,10 @@ class MeasureAdmin(SimpleHistoryAdmin):
         MeasureSourceInline,
         MeasureRelationInline,
     ]
+
+    def view_on_site(self, measure: Measure) -> str:
+        """The "View on site" link opens the measure's page, with its timeline picture."""
+        return reverse("pages:measure", kwargs={"key": measure.key})
 
     def get_queryset(self, request):
         # ModelAdmin.get_queryset, with the annotations in place before the ordering reads them.

@@ -18,9 +18,11 @@ from .querysets import MaterialQuerySet, MeasureQuerySet
 from .status import (
     SUSPENSION_EVENTS,
     MeasureStatus,
+    StatusPeriod,
     status_certain,
     status_confirmed,
     status_on,
+    status_periods,
 )
 
 jurisdiction_code_validator = RegexValidator(
@@ -521,6 +523,16 @@ class Measure(models.Model):
         (``status.status_confirmed``), from this row's dates and (prefetched) events."""
         return status_confirmed(
             day,
+            announced_on=self.announced_on,
+            effective_on=self.effective_on,
+            ends_on=self.ends_on,
+            events=[(event.date, event.type, event.scheduled) for event in self.events.all()],
+        )
+
+    def status_periods(self) -> list[StatusPeriod]:
+        """The measure's life as periods of one status each (``status.status_periods``), from
+        this row's dates and (prefetched) events."""
+        return status_periods(
             announced_on=self.announced_on,
             effective_on=self.effective_on,
             ends_on=self.ends_on,

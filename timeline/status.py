@@ -7,6 +7,7 @@ The rule lives here once, as pure functions over a measure's dates and its event
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterable
 
@@ -135,6 +136,57 @@ def status_confirmed(
             date_is_scheduled(events, effective_on, EFFECTIVE_EVENT) or reinstated_unconfirmed
         )
     return True
+
+
+@dataclasses.dataclass(frozen=True)
+class StatusPeriod:
+    """Days ``start`` (inclusive) to ``end`` (exclusive; None: open-ended) over which a
+    measure's status is ``status`` and whether it is confirmed stays ``confirmed``. A ``start``
+    of None means since before any date the measure names (no announcement date)."""
+
+    start: datetime.date | None
+    end: datetime.date | None
+    status: MeasureStatus
+    confirmed: bool
+
+
+def status_periods(
+    *,
+    announced_on: datetime.date | None,
+    effective_on: datetime.date | None,
+    ends_on: datetime.date | None,
+    events: Iterable[tuple[datetime.date, str, bool]] = (),
+) -> list[StatusPeriod]:
+    """A measure's whole life as consecutive periods of one status each, oldest first, from
+    ``status_on`` and ``status_confirmed`` read on each day where either can change: the
+    measure's dates and its suspended/reinstated events (``events`` are (date, type,
+    scheduled)). Days before the announcement (no status) are in no period."""
+    events = list(events)
+    dates = {announced_on, effective_on, ends_on}
+    dates |= {date for date, type_, _ in events if type_ in SUSPENSION_EVENTS}
+    changes = sorted(date for date in dates if date is not None)
+    fields = {"announced_on": announced_on, "effective_on": effective_on, "ends_on": ends_on}
+    periods: list[StatusPeriod] = []
+    starts: list[datetime.date | None] = [None, *changes]
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else None
+        if start is None and not changes:
+            day = datetime.date.today()  # no date at all: the status is the same every day
+        elif start is None:
+            if changes[0] == datetime.date.min:
+                continue
+            day = changes[0] - datetime.timedelta(days=1)
+        else:
+            day = start
+        status = status_on(day, **fields, events=[(d, t) for d, t, _ in events])
+        if status is None:
+            continue
+        confirmed = status_confirmed(day, **fields, events=events)
+        if periods and (periods[-1].status, periods[-1].confirmed) == (status, confirmed):
+            periods[-1] = dataclasses.replace(periods[-1], end=end)
+        else:
+            periods.append(StatusPeriod(start, end, status, confirmed))
+    return periods
 
 
 def status_certain(
