@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
-from django.db.models import Count
+from django.contrib.admin.views.main import ORDER_VAR
+from django.db.models import Count, Q
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -18,8 +19,37 @@ from .models import (
     Sector,
 )
 from .protection import measures_using
+from .search import EmptySearch, matching_ids, search_measures
+from .search.index import index_measures
 from .services import delete_measure
 from .status import MeasureStatus
+
+
+class SharedSearchAdminMixin:
+    """The changelist's search box answers as the API's ``q`` does (``timeline.search``): over
+    ``shared_search_fields`` for the small tables, the full-text index for measures. The
+    autocomplete widgets also keep Django's substring match over ``search_fields``, so the
+    first letters typed already offer choices."""
+
+    shared_search_fields: tuple[str, ...] = ()
+
+    def shared_search(self, request, queryset, text):
+        rows = self.model._default_manager.values_list("pk", *self.shared_search_fields)
+        return queryset.filter(pk__in=matching_ids(rows, text))
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        try:
+            found = self.shared_search(request, queryset, search_term)
+        except EmptySearch:
+            return queryset.none(), False
+        if request.path.endswith("/autocomplete/"):
+            substring, _ = super().get_search_results(request, queryset, search_term)
+            either = Q(pk__in=found.values("pk")) | Q(pk__in=substring.values("pk"))
+            # Explicitly ordered: a grouped (annotated) queryset does not count as ordered.
+            return queryset.filter(either).order_by(*self.model._meta.ordering, "pk"), False
+        return found, False
 
 
 class InUseAdminMixin:
@@ -33,10 +63,11 @@ class InUseAdminMixin:
 
 
 @admin.register(Jurisdiction)
-class JurisdictionAdmin(InUseAdminMixin, SimpleHistoryAdmin):
+class JurisdictionAdmin(SharedSearchAdminMixin, InUseAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "kind"]
     list_filter = ["kind"]
     search_fields = ["code", "name"]
+    shared_search_fields = ("code", "name")
 
 
 @admin.register(HSCode)
@@ -58,11 +89,12 @@ class HSCodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Authority)
-class AuthorityAdmin(InUseAdminMixin, SimpleHistoryAdmin):
+class AuthorityAdmin(SharedSearchAdminMixin, InUseAdminMixin, SimpleHistoryAdmin):
     list_display = ["abbreviation", "name", "jurisdiction", "website"]
     list_filter = [("jurisdiction", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["jurisdiction"]
     search_fields = ["slug", "abbreviation", "name"]
+    shared_search_fields = ("name", "abbreviation", "slug")
     prepopulated_fields = {"slug": ["abbreviation"]}
     autocomplete_fields = ["jurisdiction"]
 
@@ -100,7 +132,7 @@ class MaterialForm(forms.ModelForm):
 
 
 @admin.register(Material)
-class MaterialAdmin(SimpleHistoryAdmin):
+class MaterialAdmin(SharedSearchAdminMixin, SimpleHistoryAdmin):
     form = MaterialForm
     list_display = [
         "name",
@@ -113,6 +145,7 @@ class MaterialAdmin(SimpleHistoryAdmin):
     ]
     list_filter = ["category", ("groups", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "slug", "symbol", "cas_number"]
+    shared_search_fields = ("name", "slug", "symbol", "cas_number")
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["groups"]
     readonly_fields = ["member_list"]
@@ -207,6 +240,10 @@ class NeedsReviewListFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [(self.YES, "a scheduled event has passed unconfirmed")]
 
+    @classmethod
+    def chosen(cls, request) -> bool:
+        return request.GET.get(cls.parameter_name) == cls.YES
+
     def queryset(self, request, queryset):
         if self.value() == self.YES:
             return queryset.needing_review(timezone.localdate())
@@ -259,7 +296,7 @@ class MeasureRelationInline(admin.TabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(SimpleHistoryAdmin):
+class MeasureAdmin(SharedSearchAdminMixin, SimpleHistoryAdmin):
     form = MeasureForm
     list_display = [
         "key",
@@ -280,6 +317,10 @@ class MeasureAdmin(SimpleHistoryAdmin):
     ]
     list_select_related = ["jurisdiction"]
     search_fields = ["key", "title", "reference", "summary"]
+    search_help_text = (
+        "Every word must match, in the key, title, reference, summary, notes, materials, "
+        "scopes, authorities or sources; REE, Ga and the like are synonyms."
+    )
     date_hierarchy = "effective_on"
     autocomplete_fields = ["jurisdiction", "authorities", "target_jurisdictions", "sectors"]
     readonly_fields = ["created_at", "updated_at"]
@@ -317,8 +358,13 @@ class MeasureAdmin(SimpleHistoryAdmin):
         ordering = self.get_ordering(request)
         return queryset.order_by(*ordering) if ordering else queryset
 
+    def shared_search(self, request, queryset, text):
+        # Most relevant first, unless the analyst sorted by a column or asked for review.
+        ranked = not (ORDER_VAR in request.GET or NeedsReviewListFilter.chosen(request))
+        return search_measures(queryset, text, order=ranked)
+
     def get_ordering(self, request):
-        if request.GET.get(NeedsReviewListFilter.parameter_name) == NeedsReviewListFilter.YES:
+        if NeedsReviewListFilter.chosen(request):
             return ["oldest_scheduled_on", "key"]  # the plan that passed longest ago first
         return super().get_ordering(request)
 
@@ -340,6 +386,7 @@ class MeasureAdmin(SimpleHistoryAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         form.instance.sync_derived_events()
+        index_measures([form.instance.pk])
         record_version(form.instance, created=not change)
 
     def delete_model(self, request, obj):

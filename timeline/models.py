@@ -644,3 +644,7 @@ class TimelineVersion(models.Model):
 
     def __str__(self) -> str:
         return f"timeline version {self.value}"
+
+
+# The search index's rows live with the search (``timeline/search/``).
+from .search.models import MeasureSearchDocument  # noqa: E402, F401

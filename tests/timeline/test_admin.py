@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -31,7 +33,7 @@ def test_changelist_lists_demo_measures_with_status_today(admin_client_with_data
             "cn-mofcom-2025-62",
         ),
         ("measure_type__exact=standard", "eu-2024-1252-crma", "cn-mofcom-2025-62"),
-        ("q=gallium", "cn-mofcom-gac-2023-23", "cn-mofcom-gac-2024-33"),
+        ("q=gallium", "cn-mofcom-gac-2023-23", "cn-mofcom-gac-2023-39"),
     ],
 )
 def test_changelist_filters(admin_client_with_data, query, present, absent):
@@ -280,3 +282,38 @@ def test_event_inline_saves_the_scheduled_flag(admin_client_with_data):
     assert response.status_code == 302, response.content.decode()[:2000]
     event = MeasureEvent.objects.get(measure__key="cn-test-2026-1", derived=False)
     assert event.scheduled is True
+
+
+def test_admin_search_finds_what_the_api_search_finds(admin_client_with_data, client):
+    api = {
+        m["key"]
+        for m in client.get(
+            "/api/v1/measures/", {"q": "rare-earth licence", "page_size": 100}
+        ).json()["results"]
+    }
+    page = admin_client_with_data.get(
+        reverse("admin:timeline_measure_changelist") + "?q=rare+earth+license&all="
+    ).content.decode()
+    listed = set(re.findall(r'href="/admin/timeline/measure/\d+/change/[^"]*">([^<]+)<', page))
+    assert api and listed == api
+
+
+def test_admin_search_lists_the_most_relevant_first(admin_client_with_data):
+    page = admin_client_with_data.get(
+        reverse("admin:timeline_measure_changelist") + "?q=Announcement+No.+72"
+    ).content.decode()
+    first = re.search(r'href="/admin/timeline/measure/\d+/change/[^"]*">([^<]+)<', page)
+    assert first.group(1) == "cn-mofcom-2025-72"
+
+
+def test_material_autocomplete_offers_choices_from_the_first_letters(admin_client_with_data):
+    response = admin_client_with_data.get(
+        "/admin/autocomplete/",
+        {
+            "term": "d",
+            "app_label": "timeline",
+            "model_name": "measurematerial",
+            "field_name": "material",
+        },
+    )
+    assert "Dysprosium" in {row["text"] for row in response.json()["results"]}
