@@ -2,9 +2,15 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ORDER_VAR
 from django.db.models import Count, Q
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_filters import MaterialListFilter, NeedsReviewListFilter, StatusListFilter
+from .admin_forms import ChangeReasonAdminMixin, EventForm, HSCodeListField, change_reason_field
+from .admin_history import MeasureHistoryAdminMixin
 from .history import record_version
 from .models import (
     Authority,
@@ -23,6 +29,24 @@ from .search import EmptySearch, matching_ids, search_measures
 from .search.index import index_measures
 from .services import delete_measure
 from .status import MeasureStatus
+
+
+def status_label(measure: Measure) -> str:
+    """A measure's ``status`` annotation in words, saying when it rests on a plan."""
+    if not measure.status:
+        return "not yet announced"
+    label = MeasureStatus(measure.status).label
+    return label if measure.status_confirmed else f"{label} (unconfirmed)"
+
+
+def timeline_picture_url(material: Material) -> str:
+    """The timeline picture of the measures affecting ``material``: the pages' named URL
+    when it is installed, else its documented address."""
+    try:
+        base = reverse("timeline-picture")
+    except NoReverseMatch:
+        base = "/timeline/"
+    return f"{base}?{urlencode({'material': material.slug})}"
 
 
 class SharedSearchAdminMixin:
@@ -63,7 +87,9 @@ class InUseAdminMixin:
 
 
 @admin.register(Jurisdiction)
-class JurisdictionAdmin(SharedSearchAdminMixin, InUseAdminMixin, SimpleHistoryAdmin):
+class JurisdictionAdmin(
+    SharedSearchAdminMixin, InUseAdminMixin, ChangeReasonAdminMixin, SimpleHistoryAdmin
+):
     list_display = ["code", "name", "kind"]
     list_filter = ["kind"]
     search_fields = ["code", "name"]
@@ -89,7 +115,9 @@ class HSCodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Authority)
-class AuthorityAdmin(SharedSearchAdminMixin, InUseAdminMixin, SimpleHistoryAdmin):
+class AuthorityAdmin(
+    SharedSearchAdminMixin, InUseAdminMixin, ChangeReasonAdminMixin, SimpleHistoryAdmin
+):
     list_display = ["abbreviation", "name", "jurisdiction", "website"]
     list_filter = [("jurisdiction", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["jurisdiction"]
@@ -100,13 +128,15 @@ class AuthorityAdmin(SharedSearchAdminMixin, InUseAdminMixin, SimpleHistoryAdmin
 
 
 @admin.register(Sector)
-class SectorAdmin(InUseAdminMixin, SimpleHistoryAdmin):
+class SectorAdmin(InUseAdminMixin, ChangeReasonAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 class MaterialForm(forms.ModelForm):
+    hs_codes = HSCodeListField(label="HS codes")
+
     class Meta:
         model = Material
         fields = [
@@ -132,7 +162,7 @@ class MaterialForm(forms.ModelForm):
 
 
 @admin.register(Material)
-class MaterialAdmin(SharedSearchAdminMixin, SimpleHistoryAdmin):
+class MaterialAdmin(SharedSearchAdminMixin, ChangeReasonAdminMixin, SimpleHistoryAdmin):
     form = MaterialForm
     list_display = [
         "name",
@@ -148,11 +178,12 @@ class MaterialAdmin(SharedSearchAdminMixin, SimpleHistoryAdmin):
     shared_search_fields = ("name", "slug", "symbol", "cas_number")
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["groups"]
-    readonly_fields = ["member_list"]
+    readonly_fields = ["member_list", "measures_affecting"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "category"]}),
         ("Element", {"fields": ["symbol", "atomic_number", "cas_number", "hs_codes"]}),
         ("Groups", {"fields": ["groups", "member_list"]}),
+        ("Measures", {"fields": ["measures_affecting"]}),
     ]
 
     def get_queryset(self, request):
@@ -171,6 +202,47 @@ class MaterialAdmin(SharedSearchAdminMixin, SimpleHistoryAdmin):
     def member_count(self, material: Material) -> int:
         return material.member_total
 
+    @admin.display(description="Measures affecting it")
+    def measures_affecting(self, material: Material) -> str:
+        """The measures listing the material, a group of it or a member of it (as the API's
+        ``material`` filter), with their status today, and the way to its timeline."""
+        if material.pk is None:
+            return "-"
+        today = timezone.localdate()
+        measures = (
+            Measure.objects.matching_materials([material])
+            .with_status(today)
+            .select_related("jurisdiction")
+            .order_by("key")
+        )
+        rows = format_html_join(
+            "",
+            '<tr><td class="nowrap"><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    reverse("admin:timeline_measure_change", args=[measure.pk]),
+                    measure.key,
+                    measure.title,
+                    measure.jurisdiction.code,
+                    status_label(measure),
+                )
+                for measure in measures
+            ),
+        )
+        picture = format_html(
+            '<p><a href="{}">See these measures on the timeline</a></p>',
+            timeline_picture_url(material),
+        )
+        if not rows:
+            return format_html("<p>No measure affects it.</p>{}", picture)
+        return format_html(
+            '<table class="measures-affecting"><thead><tr><th>Measure</th><th>Title</th>'
+            "<th>Jurisdiction</th><th>Status on {}</th></tr></thead><tbody>{}</tbody></table>{}",
+            today.isoformat(),
+            rows,
+            picture,
+        )
+
     @admin.display(description="Direct members")
     def member_list(self, material: Material) -> str:
         return ", ".join(material.members.values_list("name", flat=True)) or "-"
@@ -180,6 +252,7 @@ class MeasureForm(forms.ModelForm):
     """Refuses to overwrite a save made by someone else after this form was opened."""
 
     loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
+    change_reason = change_reason_field()
 
     class Meta:
         model = Measure
@@ -216,56 +289,6 @@ class MeasureForm(forms.ModelForm):
         return cleaned
 
 
-class StatusListFilter(admin.SimpleListFilter):
-    title = "status today"
-    parameter_name = "status"
-
-    def lookups(self, request, model_admin):
-        return MeasureStatus.choices
-
-    def queryset(self, request, queryset):
-        if self.value() in MeasureStatus.values:
-            return queryset.with_status_in(timezone.localdate(), [self.value()])
-        return queryset
-
-
-class NeedsReviewListFilter(admin.SimpleListFilter):
-    """Measures with a scheduled event whose day has passed: a plan that no source confirms
-    yet. The changelist lists them oldest first (``MeasureAdmin.get_ordering``)."""
-
-    title = "needs review"
-    parameter_name = "needs_review"
-    YES = "scheduled_passed"
-
-    def lookups(self, request, model_admin):
-        return [(self.YES, "a scheduled event has passed unconfirmed")]
-
-    @classmethod
-    def chosen(cls, request) -> bool:
-        return request.GET.get(cls.parameter_name) == cls.YES
-
-    def queryset(self, request, queryset):
-        if self.value() == self.YES:
-            return queryset.needing_review(timezone.localdate())
-        return queryset
-
-
-class MaterialListFilter(admin.SimpleListFilter):
-    """Material with group expansion, the same matching the API uses."""
-
-    title = "material (with its groups and members)"
-    parameter_name = "material"
-
-    def lookups(self, request, model_admin):
-        return Material.objects.values_list("slug", "name")
-
-    def queryset(self, request, queryset):
-        material = Material.objects.filter(slug=self.value()).first() if self.value() else None
-        if material is not None:
-            return queryset.matching_materials([material])
-        return queryset
-
-
 class MeasureMaterialInline(admin.TabularInline):
     model = MeasureMaterial
     autocomplete_fields = ["material"]
@@ -274,6 +297,7 @@ class MeasureMaterialInline(admin.TabularInline):
 
 class MeasureEventInline(admin.TabularInline):
     model = MeasureEvent
+    form = EventForm
     fields = ["date", "type", "scheduled", "note", "source_url"]
     extra = 0
     verbose_name_plural = "events (the announcement, entry into force and end come from the dates)"
@@ -293,19 +317,20 @@ class MeasureRelationInline(admin.TabularInline):
     autocomplete_fields = ["to_measure"]
     extra = 0
     verbose_name = "relation to another measure"
+    verbose_name_plural = "relations to other measures"
 
 
 @admin.register(Measure)
-class MeasureAdmin(SharedSearchAdminMixin, SimpleHistoryAdmin):
+class MeasureAdmin(SharedSearchAdminMixin, MeasureHistoryAdminMixin, SimpleHistoryAdmin):
     form = MeasureForm
     list_display = [
-        "key",
-        "title",
-        "jurisdiction",
+        "measure",
+        "jurisdiction_code",
         "measure_type",
-        "effective_on",
+        "announced",
+        "effective",
+        "ends",
         "status_today",
-        "oldest_scheduled_on",
     ]
     list_filter = [
         ("jurisdiction", admin.RelatedOnlyFieldListFilter),
@@ -343,6 +368,7 @@ class MeasureAdmin(SharedSearchAdminMixin, SimpleHistoryAdmin):
         ("Scope", {"fields": ["summary", "target_jurisdictions", "sectors"]}),
         ("Reliability", {"fields": ["confidence", "notes"]}),
         ("Record", {"fields": ["created_at", "updated_at"]}),
+        ("Why", {"fields": ["change_reason"]}),
     ]
     inlines = [
         MeasureMaterialInline,
@@ -368,12 +394,41 @@ class MeasureAdmin(SharedSearchAdminMixin, SimpleHistoryAdmin):
             return ["oldest_scheduled_on", "key"]  # the plan that passed longest ago first
         return super().get_ordering(request)
 
+    class Media:
+        css = {"all": ["timeline/admin.css"]}
+
+    def get_list_display(self, request):
+        if NeedsReviewListFilter.chosen(request):
+            return [*self.list_display, "oldest_scheduled_on"]
+        return self.list_display
+
+    @admin.display(description="Measure", ordering="key")
+    def measure(self, measure: Measure) -> str:
+        return format_html(
+            '<span class="measure-key">{}</span><span class="measure-title">{}</span>',
+            measure.key,
+            measure.title,
+        )
+
+    @admin.display(description="Jurisdiction", ordering="jurisdiction__code")
+    def jurisdiction_code(self, measure: Measure) -> str:
+        return measure.jurisdiction.code
+
+    @admin.display(description="Announced", ordering="announced_on", empty_value="")
+    def announced(self, measure: Measure):
+        return measure.announced_on and measure.announced_on.isoformat()
+
+    @admin.display(description="Effective", ordering="effective_on", empty_value="")
+    def effective(self, measure: Measure):
+        return measure.effective_on and measure.effective_on.isoformat()
+
+    @admin.display(description="Ends", ordering="ends_on", empty_value="")
+    def ends(self, measure: Measure):
+        return measure.ends_on and measure.ends_on.isoformat()
+
     @admin.display(description="Status today", ordering="status")
     def status_today(self, measure: Measure) -> str:
-        if not measure.status:
-            return "not yet announced"
-        label = MeasureStatus(measure.status).label
-        return label if measure.status_confirmed else f"{label} (unconfirmed)"
+        return status_label(measure)
 
     @admin.display(description="Unconfirmed since", ordering="oldest_scheduled_on", empty_value="")
     def oldest_scheduled_on(self, measure: Measure):
@@ -387,7 +442,8 @@ class MeasureAdmin(SharedSearchAdminMixin, SimpleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         form.instance.sync_derived_events()
         index_measures([form.instance.pk])
-        record_version(form.instance, created=not change)
+        reason = form.cleaned_data.get("change_reason") or None
+        record_version(form.instance, created=not change, reason=reason)
 
     def delete_model(self, request, obj):
         # A measure others relate to never gets here: the confirmation page lists their
