@@ -37,13 +37,22 @@ def _stemmer():
 
 def fold(text: str) -> str:
     """Lower case, without accents or apostrophes: ``"Bézier's"`` is ``"beziers"``."""
-    decomposed = unicodedata.normalize("NFKD", APOSTROPHES.sub("", text))
+    text = APOSTROPHES.sub("", text)
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@functools.lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    # The pure-Python stemmer costs tens of microseconds a word; a timeline's words repeat.
+    return _stemmer().stemWord(word)
 
 
 def words(text: str) -> list[str]:
     """The stemmed words of ``text``, in order."""
-    return _stemmer().stemWords(WORD.findall(fold(text or "")))
+    return [stem(word) for word in WORD.findall(fold(text or ""))]
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,7 @@ class Synonyms:
 
     groups: dict[tuple[str, ...], tuple[str, ...]]
     longest: int
+    first_words: frozenset[str] = frozenset()
 
     @classmethod
     def parse(cls, text: str) -> Synonyms:
@@ -70,6 +80,7 @@ class Synonyms:
         return cls(
             groups={phrase: tuple(sorted(terms)) for phrase, terms in groups.items()},
             longest=max((len(phrase) for phrase in groups), default=0),
+            first_words=frozenset(phrase[0] for phrase in groups),
         )
 
     def scan(self, tokens: list[str]) -> list[tuple[int, int, tuple[str, ...]]]:
@@ -97,11 +108,14 @@ def document_text(*texts: str) -> str:
     """The indexed form of ``texts``: their stemmed words, then the terms of the synonym
     groups they contain, separated by spaces."""
     tokens = [token for text in texts for token in words(text)]
+    known = synonyms()
     terms: list[str] = []
-    for start in range(len(tokens)):
+    for start, token in enumerate(tokens):
+        if token not in known.first_words:
+            continue
         # Every phrase starting anywhere, so overlapping phrases all count for a document.
-        for length in range(1, synonyms().longest + 1):
-            terms.extend(synonyms().groups.get(tuple(tokens[start : start + length]), ()))
+        for length in range(1, known.longest + 1):
+            terms.extend(known.groups.get(tuple(tokens[start : start + length]), ()))
     return " ".join([*tokens, *dict.fromkeys(terms)])
 
 
