@@ -9,7 +9,6 @@ import django_filters
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework.exceptions import ValidationError
 
 from timeline.models import (
     Authority,
@@ -23,7 +22,7 @@ from timeline.models import (
     Sector,
 )
 from timeline.querysets import measure_ids_matching
-from timeline.search import EmptySearch, matching_ids, search_measures
+from timeline.search import matching_ids, search_measures
 from timeline.status import MeasureStatus
 
 from .parameters import (
@@ -249,7 +248,7 @@ class MeasureFilterSet(django_filters.FilterSet):
             "case, accents, hyphens and word endings do not matter; British and American "
             "spellings and the field's abbreviations (REE, HREE, Ga...) are synonyms; the last "
             "word also matches words it begins. Results come most relevant first unless "
-            "`ordering` is given."
+            "`ordering` is given. Punctuation alone finds nothing."
         ),
     )
     ordering = StableOrderingFilter(
@@ -279,7 +278,7 @@ class MeasureFilterSet(django_filters.FilterSet):
         return queryset.in_force_on(day)
 
     def filter_q(self, queryset, name, text):
-        return search_or_400(lambda: search_measures(queryset, text))
+        return search_measures(queryset, text)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -385,15 +384,7 @@ class JurisdictionFilterSet(django_filters.FilterSet):
         return search_rows(queryset, text, "code", "name")
 
 
-def search_or_400(search):
-    """Run ``search``; a query with nothing to search for is a 400 naming ``q``."""
-    try:
-        return search()
-    except EmptySearch as error:
-        raise ValidationError({"q": [str(error)]}, code="invalid") from error
-
-
 def search_rows(queryset: QuerySet, text: str, *fields: str) -> QuerySet:
     """Rows of a small table whose ``fields`` match ``text`` (``timeline.search``)."""
     rows = queryset.model._default_manager.values_list("pk", *fields)
-    return queryset.filter(pk__in=search_or_400(lambda: matching_ids(rows, text)))
+    return queryset.filter(pk__in=matching_ids(rows, text))

@@ -25,7 +25,7 @@ from .models import (
     Sector,
 )
 from .protection import measures_using
-from .search import EmptySearch, matching_ids, search_measures
+from .search import matching_ids, search_measures
 from .search.index import index_measures
 from .services import delete_measure
 from .status import MeasureStatus
@@ -64,10 +64,7 @@ class SharedSearchAdminMixin:
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False
-        try:
-            found = self.shared_search(request, queryset, search_term)
-        except EmptySearch:
-            return queryset.none(), False
+        found = self.shared_search(request, queryset, search_term)
         if request.path.endswith("/autocomplete/"):
             substring, _ = super().get_search_results(request, queryset, search_term)
             either = Q(pk__in=found.values("pk")) | Q(pk__in=substring.values("pk"))

@@ -23,28 +23,18 @@ from django.db import connections
 from django.db.models import QuerySet
 
 from .backends import matching
-from .text import Clause, document_text, matches, query_clauses
+from .text import document_text, matches, query_clauses
 
 RANK = "search_rank"
 
 
-class EmptySearch(ValueError):
-    """The query holds no letter or digit, so it asks for nothing."""
-
-
-def clauses_for(text: str) -> list[Clause]:
-    """The clauses ``text`` asks for; ``EmptySearch`` when it has no letter or digit."""
-    clauses = query_clauses(text)
-    if not clauses:
-        raise EmptySearch("Give at least one letter or digit to search for.")
-    return clauses
-
-
 def search_measures(queryset: QuerySet, text: str, *, order: bool = True) -> QuerySet:
     """The measures of ``queryset`` matching ``text``, annotated with ``search_rank`` (higher
-    is more relevant) and, when ``order``, ordered by it (then by key). Raises
-    ``EmptySearch`` for a query without letters or digits."""
-    clauses = clauses_for(text)
+    is more relevant) and, when ``order``, ordered by it (then by key). A query without a
+    letter or digit asks for nothing and finds nothing."""
+    clauses = query_clauses(text)
+    if not clauses:
+        return queryset.none()
     vendor = connections[queryset.db].vendor
     table = queryset.model._meta.db_table
     ids, rank = matching(vendor, clauses, f'"{table}"."id"')
@@ -53,9 +43,12 @@ def search_measures(queryset: QuerySet, text: str, *, order: bool = True) -> Que
 
 
 def matching_ids(rows: Iterable[tuple], text: str) -> list:
-    """The first item of each of ``rows`` (pk, then texts) whose texts match ``text``."""
-    clauses = clauses_for(text)
+    """The first item of each of ``rows`` (pk, then texts) whose texts match ``text``; none
+    when ``text`` has no letter or digit."""
+    clauses = query_clauses(text)
+    if not clauses:
+        return []
     return [pk for pk, *texts in rows if matches(clauses, document_text(*(t or "" for t in texts)))]
 
 
-__all__ = ["RANK", "EmptySearch", "clauses_for", "matching_ids", "search_measures"]
+__all__ = ["RANK", "matching_ids", "search_measures"]
