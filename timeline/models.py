@@ -647,4 +647,4 @@ class TimelineVersion(models.Model):
 
 
 # The search index's rows live with the search (``timeline/search/``).
-from .search.models import MeasureSearchDocument  # noqa: E402, F401
+from .search.models import MeasureFullTextRow, MeasureSearchDocument  # noqa: E402, F401

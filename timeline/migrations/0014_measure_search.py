@@ -45,6 +45,16 @@ class Migration(migrations.Migration):
                 'verbose_name': 'measure search document',
             },
         ),
+        migrations.CreateModel(
+            name='MeasureFullTextRow',
+            fields=[
+                ('measure', models.OneToOneField(db_column='rowid', on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='full_text_row', serialize=False, to='timeline.measure')),
+            ],
+            options={
+                'db_table': 'timeline_measure_fts',
+                'managed': False,
+            },
+        ),
         migrations.RunPython(create_full_text_index, drop_full_text_index),
         migrations.RunPython(index_existing_measures, migrations.RunPython.noop),
     ]

@@ -35,10 +35,10 @@ def search_measures(queryset: QuerySet, text: str, *, order: bool = True) -> Que
     clauses = query_clauses(text)
     if not clauses:
         return queryset.none()
-    vendor = connections[queryset.db].vendor
-    table = queryset.model._meta.db_table
-    ids, rank = matching(vendor, clauses, f'"{table}"."id"')
-    found = queryset.filter(pk__in=ids).annotate(**{RANK: rank})
+    relation, condition, rank = matching(connections[queryset.db].vendor, clauses)
+    found = (
+        queryset.filter(**{f"{relation}__isnull": False}).filter(condition).annotate(**{RANK: rank})
+    )
     return found.order_by(f"-{RANK}", "key") if order else found
 
 

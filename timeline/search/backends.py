@@ -6,7 +6,7 @@ in SQL and in their relevance scores (``ts_rank`` and ``bm25``, both higher-is-b
 
 from __future__ import annotations
 
-from django.db.models import FloatField
+from django.db.models import BooleanField, FloatField
 from django.db.models.expressions import RawSQL
 
 from .text import Clause
@@ -83,30 +83,24 @@ def _sqlite_query(clauses: list[Clause]) -> str:
     return " AND ".join(parts)
 
 
-def matching(vendor: str, clauses: list[Clause], outer_pk: str) -> tuple[RawSQL, RawSQL]:
-    """(ids of the matching measures as a subquery, the relevance of the measure whose id is
-    the column ``outer_pk`` of the outer query, higher is better). Words are letters and
-    digits only (``text.WORD``), so they are quoted as they are."""
+def matching(vendor: str, clauses: list[Clause]) -> tuple[str, RawSQL, RawSQL]:
+    """(the measure's relation to join, the match condition on it, the relevance; higher is
+    better). The index is joined to the measures, so each is scored once, in the same pass
+    as the match. Words are letters and digits only (``text.WORD``), so they are quoted as
+    they are."""
     if vendor == "postgresql":
         query = _postgres_query(clauses)
-        ids = RawSQL(
-            f"SELECT measure_id FROM {DOCUMENT_TABLE} WHERE vector @@ to_tsquery('simple', %s)",
-            [query],
+        vector = f'"{DOCUMENT_TABLE}"."vector"'
+        condition = RawSQL(
+            f"{vector} @@ to_tsquery('simple', %s)", [query], output_field=BooleanField()
         )
         rank = RawSQL(
-            f"SELECT ts_rank(vector, to_tsquery('simple', %s)) FROM {DOCUMENT_TABLE} "
-            f"WHERE measure_id = {outer_pk}",
-            [query],
-            output_field=FloatField(),
+            f"ts_rank({vector}, to_tsquery('simple', %s))", [query], output_field=FloatField()
         )
-        return ids, rank
-    query = _sqlite_query(clauses)
+        return "search_document", condition, rank
     weights = ", ".join(str(weight) for weight in SQLITE_WEIGHTS)
-    ids = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [query])
-    rank = RawSQL(
-        f"SELECT -bm25({FTS_TABLE}, {weights}) FROM {FTS_TABLE} "
-        f"WHERE {FTS_TABLE} MATCH %s AND rowid = {outer_pk}",
-        [query],
-        output_field=FloatField(),
+    condition = RawSQL(
+        f'"{FTS_TABLE}" MATCH %s', [_sqlite_query(clauses)], output_field=BooleanField()
     )
-    return ids, rank
+    rank = RawSQL(f'-bm25("{FTS_TABLE}", {weights})', [], output_field=FloatField())
+    return "full_text_row", condition, rank

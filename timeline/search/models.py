@@ -30,3 +30,24 @@ class MeasureSearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"search document of measure {self.measure_id}"
+
+
+class MeasureFullTextRow(models.Model):
+    """SQLite's FTS5 table over the documents, as a model only so that a search can join it
+    to the measures (``backends``): written by its triggers, never through Django, and absent
+    on PostgreSQL, where the search joins ``MeasureSearchDocument`` instead."""
+
+    measure = models.OneToOneField(
+        "timeline.Measure",
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        db_column="rowid",
+        related_name="full_text_row",
+    )
+
+    class Meta:
+        managed = False
+        db_table = "timeline_measure_fts"
+
+    def __str__(self) -> str:
+        return f"full-text row of measure {self.measure_id}"
