@@ -9,10 +9,16 @@ from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_filters import MaterialListFilter, NeedsReviewListFilter, StatusListFilter
-from .admin_forms import ChangeReasonAdminMixin, EventForm, HSCodeListField, change_reason_field
+from .admin_forms import (
+    ChangeReasonAdminMixin,
+    HSCodeListField,
+    OneLineNoteMixin,
+    change_reason_field,
+)
 from .admin_history import MeasureHistoryAdminMixin
 from .history import record_version
 from .models import (
+    MEASURE_DATE_FIELDS,
     Authority,
     HSCode,
     Jurisdiction,
@@ -24,6 +30,7 @@ from .models import (
     MeasureSource,
     Sector,
 )
+from .precision import partial_date_text
 from .protection import measures_using
 from .search import matching_ids, search_measures
 from .search.index import index_measures
@@ -32,11 +39,14 @@ from .status import MeasureStatus
 
 
 def status_label(measure: Measure) -> str:
-    """A measure's ``status`` annotation in words, saying when it rests on a plan."""
+    """A measure's ``status`` annotations in words, saying when it rests on a plan or on a
+    date known only to the month or year."""
     if not measure.status:
         return "not yet announced"
     label = MeasureStatus(measure.status).label
-    return label if measure.status_confirmed else f"{label} (unconfirmed)"
+    if not measure.status_confirmed:
+        label = f"{label} (unconfirmed)"
+    return label if measure.status_certain else f"{label} (uncertain date)"
 
 
 def timeline_picture_url(material: Material) -> str:
@@ -245,7 +255,23 @@ class MaterialAdmin(SharedSearchAdminMixin, ChangeReasonAdminMixin, SimpleHistor
         return ", ".join(material.members.values_list("name", flat=True)) or "-"
 
 
-class MeasureForm(forms.ModelForm):
+class DayByDefaultForm(forms.ModelForm):
+    """A date's precision may be left out of a submitted form: the date is then a day."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name.endswith("_precision"):
+                field.required = False
+
+
+class MeasureEventForm(OneLineNoteMixin, DayByDefaultForm):
+    class Meta:
+        model = MeasureEvent
+        exclude: list[str] = []
+
+
+class MeasureForm(DayByDefaultForm):
     """Refuses to overwrite a save made by someone else after this form was opened."""
 
     loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -294,8 +320,8 @@ class MeasureMaterialInline(admin.TabularInline):
 
 class MeasureEventInline(admin.TabularInline):
     model = MeasureEvent
-    form = EventForm
-    fields = ["date", "type", "scheduled", "note", "source_url"]
+    form = MeasureEventForm
+    fields = ["date", "date_precision", "type", "scheduled", "note", "source_url"]
     extra = 0
     verbose_name_plural = "events (the announcement, entry into force and end come from the dates)"
 
@@ -361,7 +387,14 @@ class MeasureAdmin(SharedSearchAdminMixin, MeasureHistoryAdminMixin, SimpleHisto
                 ]
             },
         ),
-        ("Dates", {"fields": ["announced_on", "effective_on", "ends_on"]}),
+        (
+            "Dates",
+            {
+                "fields": [(name, f"{name}_precision") for name in MEASURE_DATE_FIELDS],
+                "description": "A date known only to the month or the year is entered as the "
+                "first day of that month or year, with that precision.",
+            },
+        ),
         ("Scope", {"fields": ["summary", "target_jurisdictions", "sectors"]}),
         ("Reliability", {"fields": ["confidence", "notes"]}),
         ("Record", {"fields": ["created_at", "updated_at"]}),
@@ -411,17 +444,18 @@ class MeasureAdmin(SharedSearchAdminMixin, MeasureHistoryAdminMixin, SimpleHisto
     def jurisdiction_code(self, measure: Measure) -> str:
         return measure.jurisdiction.code
 
+    # Dates in the reduced form their precision allows: "2025-03" for a month.
     @admin.display(description="Announced", ordering="announced_on", empty_value="")
     def announced(self, measure: Measure):
-        return measure.announced_on and measure.announced_on.isoformat()
+        return partial_date_text(measure.announced_on, measure.announced_on_precision)
 
     @admin.display(description="Effective", ordering="effective_on", empty_value="")
     def effective(self, measure: Measure):
-        return measure.effective_on and measure.effective_on.isoformat()
+        return partial_date_text(measure.effective_on, measure.effective_on_precision)
 
     @admin.display(description="Ends", ordering="ends_on", empty_value="")
     def ends(self, measure: Measure):
-        return measure.ends_on and measure.ends_on.isoformat()
+        return partial_date_text(measure.ends_on, measure.ends_on_precision)
 
     @admin.display(description="Status today", ordering="status")
     def status_today(self, measure: Measure) -> str:

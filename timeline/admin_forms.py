@@ -84,8 +84,8 @@ class ChangeReasonAdminMixin:
         super().save_model(request, obj, form, change)
 
 
-class EventForm(forms.ModelForm):
-    """A note is one line unless it is long or holds a line break."""
+class OneLineNoteMixin:
+    """For an event's form: its note is one line unless it is long or holds a line break."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

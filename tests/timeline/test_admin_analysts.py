@@ -186,3 +186,17 @@ def test_the_relations_inline_reads_right(analyst):
     page = analyst.get(reverse("admin:timeline_measure_change", args=[measure.pk])).content.decode()
     assert "Relations to other measures" in page
     assert "another measures" not in page
+
+
+def test_measures_list_shows_a_date_known_to_the_month_as_the_month(analyst, make_measure):
+    import datetime
+
+    make_measure(
+        key="month-only",
+        title="Known to the month",
+        effective_on=datetime.date(2026, 2, 1),
+        effective_on_precision="month",
+    )
+    page = analyst.get(CHANGELIST, {"q": "month-only"}).content.decode()
+    row = re.search(r'<tr>.*?class="measure-key">month-only<.*?</tr>', page, re.S).group(0)
+    assert ">2026-02<" in row and "2026-02-01" not in row

@@ -29,7 +29,7 @@ def index_existing_measures(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('timeline', '0013_event_scheduled'),
+        ('timeline', '0014_date_precision'),
     ]
 
     operations = [
