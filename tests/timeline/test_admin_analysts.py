@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tests.admin_forms import admin_change
-from timeline.models import Material, Measure, MeasureEvent
+from timeline.models import Authority, Jurisdiction, Material, Measure, MeasureEvent
 
 CHANGELIST = "/admin/timeline/measure/"
 DYSPROSIUM = {
@@ -145,6 +145,8 @@ def test_a_user_who_may_only_view_cannot_revert(demo_data, client, django_user_m
     [
         (Measure, "key", "cn-mofcom-2025-62", {"title": "Rare-earth technology controls"}),
         (Material, "slug", "gallium", {"cas_number": "7440-55-3"}),
+        (Authority, "slug", "mofcom", {"website": "https://english.mofcom.gov.cn/"}),
+        (Jurisdiction, "code", "CN", {"name": "China (PRC)"}),
     ],
 )
 def test_every_admin_save_records_its_change_reason(analyst, model, slug_field, slug, change):
