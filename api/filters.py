@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 
 import django_filters
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.template import loader
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
@@ -23,6 +23,7 @@ from timeline.models import (
     Sector,
 )
 from timeline.querysets import measure_ids_matching
+from timeline.search import matching_ids, search_measures
 from timeline.status import MeasureStatus
 
 from . import as_known
@@ -267,7 +268,15 @@ class MeasureFilterSet(django_filters.FilterSet):
     )
     q = django_filters.CharFilter(
         method="filter_q",
-        help_text="Case-insensitive text search over key, title, reference and summary.",
+        help_text=(
+            "Full-text search over key, title, reference, summary, notes, the names and "
+            "symbols of the materials (with their groups and members, as `material` matches "
+            "them), scope texts, authority names and source titles. Every word must match; "
+            "case, accents, hyphens and word endings do not matter; British and American "
+            "spellings and the field's abbreviations (REE, HREE, Ga...) are synonyms; the last "
+            "word also matches words it begins. Results come most relevant first unless "
+            "`ordering` is given. Punctuation alone finds nothing."
+        ),
     )
     as_known_on = MomentFilter(help_text=as_known.DESCRIPTION)
     ordering = StableOrderingFilter(
@@ -275,7 +284,8 @@ class MeasureFilterSet(django_filters.FilterSet):
         tiebreak=("key",),
         help_text=(
             "Sort by effective_on, announced_on, updated_at, title or key; prefix `-` for "
-            "descending. Default: -effective_on, then key. Empty dates sort last."
+            "descending. Default: -effective_on, then key (with `q`: most relevant first, then "
+            "key). Empty dates sort last."
         ),
     )
 
@@ -296,12 +306,7 @@ class MeasureFilterSet(django_filters.FilterSet):
         return queryset.in_force_on(day)
 
     def filter_q(self, queryset, name, text):
-        return queryset.filter(
-            Q(key__icontains=text)
-            | Q(title__icontains=text)
-            | Q(reference__icontains=text)
-            | Q(summary__icontains=text)
-        )
+        return search_measures(queryset, text)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -364,7 +369,9 @@ class MaterialFilterSet(django_filters.FilterSet):
         help_text=_csv_help("Slug of a group: its members, transitively."),
     )
     q = django_filters.CharFilter(
-        method="filter_q", help_text="Case-insensitive search over name, slug and symbol."
+        method="filter_q",
+        help_text="Search over name, slug, symbol and CAS number, by the rules of the "
+        "measures' `q` (every word, synonyms, the last word as a beginning).",
     )
 
     class Meta:
@@ -376,14 +383,39 @@ class MaterialFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=members)
 
     def filter_q(self, queryset, name, text):
-        return queryset.filter(
-            Q(name__icontains=text) | Q(slug__icontains=text) | Q(symbol__iexact=text)
-        )
+        return search_rows(queryset, text, "name", "slug", "symbol", "cas_number")
 
 
 class AuthorityFilterSet(django_filters.FilterSet):
     jurisdiction = code_filter("jurisdiction", "Jurisdiction code.")
+    q = django_filters.CharFilter(
+        method="filter_q",
+        help_text="Search over name, abbreviation and slug, by the rules of the measures' `q`.",
+    )
 
     class Meta:
         model = Authority
         fields: list[str] = []
+
+    def filter_q(self, queryset, name, text):
+        return search_rows(queryset, text, "name", "abbreviation", "slug")
+
+
+class JurisdictionFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q",
+        help_text="Search over code and name, by the rules of the measures' `q`.",
+    )
+
+    class Meta:
+        model = Jurisdiction
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, text):
+        return search_rows(queryset, text, "code", "name")
+
+
+def search_rows(queryset: QuerySet, text: str, *fields: str) -> QuerySet:
+    """Rows of a small table whose ``fields`` match ``text`` (``timeline.search``)."""
+    rows = queryset.model._default_manager.values_list("pk", *fields)
+    return queryset.filter(pk__in=matching_ids(rows, text))

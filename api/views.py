@@ -216,6 +216,7 @@ class JurisdictionViewSet(TimelineViewSet):
 
     queryset = Jurisdiction.objects.all()
     serializer_class = serializers.JurisdictionSerializer
+    filterset_class = filters.JurisdictionFilterSet
     lookup_field = "code"
     lookup_value_regex = "[A-Za-z0-9]+"
 

@@ -153,7 +153,8 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
 
-# Admin shows history read-only; a measure is restored with its nested parts through the API.
+# simple_history's own revert form restores a row's columns only; a measure's version page
+# reverts it with its nested parts (timeline/admin_history.py), other records are read-only.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # ---------------------------------------------------------------- i18n and static
@@ -161,6 +162,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Dates shown and read as YYYY-MM-DD (regwatch/formats/).
+FORMAT_MODULE_PATH = ["regwatch.formats"]
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STORAGES = {

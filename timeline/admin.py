@@ -1,11 +1,21 @@
 from django import forms
 from django.contrib import admin
-from django.db.models import Count
+from django.contrib.admin.views.main import ORDER_VAR
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_filters import MaterialListFilter, NeedsReviewListFilter, StatusListFilter
+from .admin_forms import (
+    ChangeReasonAdminMixin,
+    HSCodeListField,
+    OneLineNoteMixin,
+    change_reason_field,
+)
+from .admin_history import MeasureHistoryAdminMixin
 from .history import record_version
 from .models import (
     MEASURE_DATE_FIELDS,
@@ -20,9 +30,52 @@ from .models import (
     MeasureSource,
     Sector,
 )
+from .precision import partial_date_text
 from .protection import measures_using
+from .search import matching_ids, search_measures
+from .search.index import index_measures
 from .services import delete_measure
 from .status import MeasureStatus
+
+
+def status_label(measure: Measure) -> str:
+    """A measure's ``status`` annotations in words, saying when it rests on a plan or on a
+    date known only to the month or year."""
+    if not measure.status:
+        return "not yet announced"
+    label = MeasureStatus(measure.status).label
+    if not measure.status_confirmed:
+        label = f"{label} (unconfirmed)"
+    return label if measure.status_certain else f"{label} (uncertain date)"
+
+
+def timeline_picture_url(material: Material) -> str:
+    """The timeline picture of the measures affecting ``material``."""
+    return f"{reverse('pages:timeline')}?{urlencode({'material': material.slug})}"
+
+
+class SharedSearchAdminMixin:
+    """The changelist's search box answers as the API's ``q`` does (``timeline.search``): over
+    ``shared_search_fields`` for the small tables, the full-text index for measures. The
+    autocomplete widgets also keep Django's substring match over ``search_fields``, so the
+    first letters typed already offer choices."""
+
+    shared_search_fields: tuple[str, ...] = ()
+
+    def shared_search(self, request, queryset, text):
+        rows = self.model._default_manager.values_list("pk", *self.shared_search_fields)
+        return queryset.filter(pk__in=matching_ids(rows, text))
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        found = self.shared_search(request, queryset, search_term)
+        if request.path.endswith("/autocomplete/"):
+            substring, _ = super().get_search_results(request, queryset, search_term)
+            either = Q(pk__in=found.values("pk")) | Q(pk__in=substring.values("pk"))
+            # Explicitly ordered: a grouped (annotated) queryset does not count as ordered.
+            return queryset.filter(either).order_by(*self.model._meta.ordering, "pk"), False
+        return found, False
 
 
 class InUseAdminMixin:
@@ -36,10 +89,13 @@ class InUseAdminMixin:
 
 
 @admin.register(Jurisdiction)
-class JurisdictionAdmin(InUseAdminMixin, SimpleHistoryAdmin):
+class JurisdictionAdmin(
+    SharedSearchAdminMixin, InUseAdminMixin, ChangeReasonAdminMixin, SimpleHistoryAdmin
+):
     list_display = ["code", "name", "kind"]
     list_filter = ["kind"]
     search_fields = ["code", "name"]
+    shared_search_fields = ("code", "name")
 
 
 @admin.register(HSCode)
@@ -61,23 +117,28 @@ class HSCodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Authority)
-class AuthorityAdmin(InUseAdminMixin, SimpleHistoryAdmin):
+class AuthorityAdmin(
+    SharedSearchAdminMixin, InUseAdminMixin, ChangeReasonAdminMixin, SimpleHistoryAdmin
+):
     list_display = ["abbreviation", "name", "jurisdiction", "website"]
     list_filter = [("jurisdiction", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["jurisdiction"]
     search_fields = ["slug", "abbreviation", "name"]
+    shared_search_fields = ("name", "abbreviation", "slug")
     prepopulated_fields = {"slug": ["abbreviation"]}
     autocomplete_fields = ["jurisdiction"]
 
 
 @admin.register(Sector)
-class SectorAdmin(InUseAdminMixin, SimpleHistoryAdmin):
+class SectorAdmin(InUseAdminMixin, ChangeReasonAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 class MaterialForm(forms.ModelForm):
+    hs_codes = HSCodeListField(label="HS codes")
+
     class Meta:
         model = Material
         fields = [
@@ -103,7 +164,7 @@ class MaterialForm(forms.ModelForm):
 
 
 @admin.register(Material)
-class MaterialAdmin(SimpleHistoryAdmin):
+class MaterialAdmin(SharedSearchAdminMixin, ChangeReasonAdminMixin, SimpleHistoryAdmin):
     form = MaterialForm
     list_display = [
         "name",
@@ -116,18 +177,20 @@ class MaterialAdmin(SimpleHistoryAdmin):
     ]
     list_filter = ["category", ("groups", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "slug", "symbol", "cas_number"]
+    shared_search_fields = ("name", "slug", "symbol", "cas_number")
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["groups"]
-    readonly_fields = ["member_list"]
+    readonly_fields = ["member_list", "measures_affecting"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "category"]}),
         ("Element", {"fields": ["symbol", "atomic_number", "cas_number", "hs_codes"]}),
         ("Groups", {"fields": ["groups", "member_list"]}),
+        ("Measures", {"fields": ["measures_affecting"]}),
     ]
 
     def view_on_site(self, material: Material) -> str:
         """The "View on site" link opens the timeline picture of the material's measures."""
-        return f"{reverse('pages:timeline')}?{urlencode({'material': material.slug})}"
+        return timeline_picture_url(material)
 
     def get_queryset(self, request):
         return (
@@ -145,6 +208,47 @@ class MaterialAdmin(SimpleHistoryAdmin):
     def member_count(self, material: Material) -> int:
         return material.member_total
 
+    @admin.display(description="Measures affecting it")
+    def measures_affecting(self, material: Material) -> str:
+        """The measures listing the material, a group of it or a member of it (as the API's
+        ``material`` filter), with their status today, and the way to its timeline."""
+        if material.pk is None:
+            return "-"
+        today = timezone.localdate()
+        measures = (
+            Measure.objects.matching_materials([material])
+            .with_status(today)
+            .select_related("jurisdiction")
+            .order_by("key")
+        )
+        rows = format_html_join(
+            "",
+            '<tr><td class="nowrap"><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    reverse("admin:timeline_measure_change", args=[measure.pk]),
+                    measure.key,
+                    measure.title,
+                    measure.jurisdiction.code,
+                    status_label(measure),
+                )
+                for measure in measures
+            ),
+        )
+        picture = format_html(
+            '<p><a href="{}">See these measures on the timeline</a></p>',
+            timeline_picture_url(material),
+        )
+        if not rows:
+            return format_html("<p>No measure affects it.</p>{}", picture)
+        return format_html(
+            '<table class="measures-affecting"><thead><tr><th>Measure</th><th>Title</th>'
+            "<th>Jurisdiction</th><th>Status on {}</th></tr></thead><tbody>{}</tbody></table>{}",
+            today.isoformat(),
+            rows,
+            picture,
+        )
+
     @admin.display(description="Direct members")
     def member_list(self, material: Material) -> str:
         return ", ".join(material.members.values_list("name", flat=True)) or "-"
@@ -160,7 +264,7 @@ class DayByDefaultForm(forms.ModelForm):
                 field.required = False
 
 
-class MeasureEventForm(DayByDefaultForm):
+class MeasureEventForm(OneLineNoteMixin, DayByDefaultForm):
     class Meta:
         model = MeasureEvent
         exclude: list[str] = []
@@ -170,6 +274,7 @@ class MeasureForm(DayByDefaultForm):
     """Refuses to overwrite a save made by someone else after this form was opened."""
 
     loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
+    change_reason = change_reason_field()
 
     class Meta:
         model = Measure
@@ -206,52 +311,6 @@ class MeasureForm(DayByDefaultForm):
         return cleaned
 
 
-class StatusListFilter(admin.SimpleListFilter):
-    title = "status today"
-    parameter_name = "status"
-
-    def lookups(self, request, model_admin):
-        return MeasureStatus.choices
-
-    def queryset(self, request, queryset):
-        if self.value() in MeasureStatus.values:
-            return queryset.with_status_in(timezone.localdate(), [self.value()])
-        return queryset
-
-
-class NeedsReviewListFilter(admin.SimpleListFilter):
-    """Measures with a scheduled event whose day has passed: a plan that no source confirms
-    yet. The changelist lists them oldest first (``MeasureAdmin.get_ordering``)."""
-
-    title = "needs review"
-    parameter_name = "needs_review"
-    YES = "scheduled_passed"
-
-    def lookups(self, request, model_admin):
-        return [(self.YES, "a scheduled event has passed unconfirmed")]
-
-    def queryset(self, request, queryset):
-        if self.value() == self.YES:
-            return queryset.needing_review(timezone.localdate())
-        return queryset
-
-
-class MaterialListFilter(admin.SimpleListFilter):
-    """Material with group expansion, the same matching the API uses."""
-
-    title = "material (with its groups and members)"
-    parameter_name = "material"
-
-    def lookups(self, request, model_admin):
-        return Material.objects.values_list("slug", "name")
-
-    def queryset(self, request, queryset):
-        material = Material.objects.filter(slug=self.value()).first() if self.value() else None
-        if material is not None:
-            return queryset.matching_materials([material])
-        return queryset
-
-
 class MeasureMaterialInline(admin.TabularInline):
     model = MeasureMaterial
     autocomplete_fields = ["material"]
@@ -280,20 +339,21 @@ class MeasureRelationInline(admin.TabularInline):
     autocomplete_fields = ["to_measure"]
     extra = 0
     verbose_name = "relation to another measure"
+    verbose_name_plural = "relations to other measures"
 
 
 @admin.register(Measure)
-class MeasureAdmin(SimpleHistoryAdmin):
+class MeasureAdmin(SharedSearchAdminMixin, MeasureHistoryAdminMixin, SimpleHistoryAdmin):
     form = MeasureForm
 
     list_display = [
-        "key",
-        "title",
-        "jurisdiction",
+        "measure",
+        "jurisdiction_code",
         "measure_type",
-        "effective_on",
+        "announced",
+        "effective",
+        "ends",
         "status_today",
-        "oldest_scheduled_on",
     ]
     list_filter = [
         ("jurisdiction", admin.RelatedOnlyFieldListFilter),
@@ -305,6 +365,10 @@ class MeasureAdmin(SimpleHistoryAdmin):
     ]
     list_select_related = ["jurisdiction"]
     search_fields = ["key", "title", "reference", "summary"]
+    search_help_text = (
+        "Every word must match, in the key, title, reference, summary, notes, materials, "
+        "scopes, authorities or sources; REE, Ga and the like are synonyms."
+    )
     date_hierarchy = "effective_on"
     autocomplete_fields = ["jurisdiction", "authorities", "target_jurisdictions", "sectors"]
     readonly_fields = ["created_at", "updated_at"]
@@ -334,6 +398,7 @@ class MeasureAdmin(SimpleHistoryAdmin):
         ("Scope", {"fields": ["summary", "target_jurisdictions", "sectors"]}),
         ("Reliability", {"fields": ["confidence", "notes"]}),
         ("Record", {"fields": ["created_at", "updated_at"]}),
+        ("Why", {"fields": ["change_reason"]}),
     ]
     inlines = [
         MeasureMaterialInline,
@@ -353,19 +418,52 @@ class MeasureAdmin(SimpleHistoryAdmin):
         ordering = self.get_ordering(request)
         return queryset.order_by(*ordering) if ordering else queryset
 
+    def shared_search(self, request, queryset, text):
+        # Most relevant first, unless the analyst sorted by a column or asked for review.
+        ranked = not (ORDER_VAR in request.GET or NeedsReviewListFilter.chosen(request))
+        return search_measures(queryset, text, order=ranked)
+
     def get_ordering(self, request):
-        if request.GET.get(NeedsReviewListFilter.parameter_name) == NeedsReviewListFilter.YES:
+        if NeedsReviewListFilter.chosen(request):
             return ["oldest_scheduled_on", "key"]  # the plan that passed longest ago first
         return super().get_ordering(request)
 
+    class Media:
+        css = {"all": ["timeline/admin.css"]}
+
+    def get_list_display(self, request):
+        if NeedsReviewListFilter.chosen(request):
+            return [*self.list_display, "oldest_scheduled_on"]
+        return self.list_display
+
+    @admin.display(description="Measure", ordering="key")
+    def measure(self, measure: Measure) -> str:
+        return format_html(
+            '<span class="measure-key">{}</span><span class="measure-title">{}</span>',
+            measure.key,
+            measure.title,
+        )
+
+    @admin.display(description="Jurisdiction", ordering="jurisdiction__code")
+    def jurisdiction_code(self, measure: Measure) -> str:
+        return measure.jurisdiction.code
+
+    # Dates in the reduced form their precision allows: "2025-03" for a month.
+    @admin.display(description="Announced", ordering="announced_on", empty_value="")
+    def announced(self, measure: Measure):
+        return partial_date_text(measure.announced_on, measure.announced_on_precision)
+
+    @admin.display(description="Effective", ordering="effective_on", empty_value="")
+    def effective(self, measure: Measure):
+        return partial_date_text(measure.effective_on, measure.effective_on_precision)
+
+    @admin.display(description="Ends", ordering="ends_on", empty_value="")
+    def ends(self, measure: Measure):
+        return partial_date_text(measure.ends_on, measure.ends_on_precision)
+
     @admin.display(description="Status today", ordering="status")
     def status_today(self, measure: Measure) -> str:
-        if not measure.status:
-            return "not yet announced"
-        label = MeasureStatus(measure.status).label
-        if not measure.status_confirmed:
-            label = f"{label} (unconfirmed)"
-        return label if measure.status_certain else f"{label} (uncertain date)"
+        return status_label(measure)
 
     @admin.display(description="Unconfirmed since", ordering="oldest_scheduled_on", empty_value="")
     def oldest_scheduled_on(self, measure: Measure):
@@ -378,7 +476,9 @@ class MeasureAdmin(SimpleHistoryAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         form.instance.sync_derived_events()
-        record_version(form.instance, created=not change)
+        index_measures([form.instance.pk])
+        reason = form.cleaned_data.get("change_reason") or None
+        record_version(form.instance, created=not change, reason=reason)
 
     def delete_model(self, request, obj):
         # A measure others relate to never gets here: the confirmation page lists their

@@ -7,7 +7,9 @@ class TimelineConfig(AppConfig):
 
     def ready(self) -> None:
         from . import changes, protection, versioning
+        from .search import index as search_index
 
         versioning.connect_signals()
         changes.connect_signals()
         protection.connect_signals()
+        search_index.connect_signals()

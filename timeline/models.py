@@ -735,3 +735,7 @@ class TimelineVersion(models.Model):
 
     def __str__(self) -> str:
         return f"timeline version {self.value}"
+
+
+# The search index's rows live with the search (``timeline/search/``).
+from .search.models import MeasureFullTextRow, MeasureSearchDocument  # noqa: E402, F401

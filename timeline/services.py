@@ -1,6 +1,6 @@
 """Writes of measures (saving with nested parts, deleting, restoring a version); the API, the
-admin and the loader all go through here so the timeline's derived entries, the history and
-``updated_at`` stay in step."""
+admin and the loader all go through here so the timeline's derived entries, the search index,
+the history and ``updated_at`` stay in step."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from .models import (
     Sector,
 )
 from .precision import DatePrecision, PartialDate
+from .search.index import index_measures
 from .status import SUSPENSION_EVENTS
 from .versioning import bump_version
 
@@ -266,6 +267,7 @@ def save_measure(
     for apply in plans:
         apply()
     measure.sync_derived_events()
+    index_measures([measure.pk])
     if record_history:
         record_version(measure, created=is_new)
     return True
@@ -463,4 +465,5 @@ def create_measures(new: list[NewMeasure], *, batch_size: int = 1000) -> None:
                     row.measure = item.measure
                     rows.append(row)
             model.objects.bulk_create(rows)
+        index_measures([item.measure.pk for item in batch])
     bump_version()  # bulk writes send no signals

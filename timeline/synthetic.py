@@ -35,6 +35,7 @@ from .models import (
     RelationType,
     Sector,
 )
+from .search.index import index_measures
 from .status import SUSPENSION_EVENTS
 from .versioning import bump_version
 
@@ -209,11 +210,13 @@ def _measures(rng, count, *, jurisdictions, authorities, sectors, materials, bat
     def flush(force: bool = False) -> None:
         if not force and len(rows.get(Measure, [])) < batch_size:
             return
+        written = [measure.pk for measure in rows.get(Measure, [])]
         for model in (Measure, MeasureMaterial, MeasureEvent, MeasureSource, MeasureRelation):
             model.objects.bulk_create(rows.pop(model, []), batch_size=batch_size)
         for field in ("authorities", "target_jurisdictions", "sectors"):
             through = getattr(Measure, field).through
             through.objects.bulk_create(rows.pop(through, []), batch_size=batch_size)
+        index_measures(written)
         if progress:
             progress(totals["measures"])
 

@@ -79,8 +79,7 @@ def test_default_order_is_newest_effective_first_then_key_with_undated_last(clie
          {"cn-mofcom-gac-2025-70", "cn-mofcom-2025-72"}),
         ({"effective_after": "2023-12-01", "effective_before": "2023-12-21"},
          {"cn-mofcom-gac-2023-39", "cn-tech-catalogue-2023"}),
-        ({"q": "GALLIUM"}, {"cn-mofcom-gac-2023-23", "cn-mofcom-2024-46-art2", "cn-mofcom-2025-72"}),
-        ({"q": "Announcement No. 72"}, {"cn-mofcom-2025-72"}),
+        ({"q": "GALLIUM", "announced_after": "2025-11-01"}, {"cn-mofcom-2025-72"}),
     ],
 )  # fmt: skip
 def test_filters(client, demo_data, params, expected):

@@ -115,3 +115,19 @@ def test_cached_counts_follow_every_write(client, editor_client, demo_data, real
     assert not any("COUNT(" in q["sql"] for q in cached.captured_queries)
     write(editor_client)
     assert count() == truth()
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "bound"),
+    [
+        # timeline version, count, page (the search is a subquery of both), then the seven
+        # prefetches of a measure page.
+        ("/api/v1/measures/", {"q": "rare earth"}, 10),
+        # the names searched, then count and page
+        ("/api/v1/materials/", {"q": "rare earth"}, 6),
+    ],
+)
+def test_search_queries_do_not_grow_with_page_size(client, many_measures, url, params, bound):
+    small = count_queries(client, url, {**params, "page_size": 2})
+    large = count_queries(client, url, {**params, "page_size": 500})
+    assert small == large <= bound

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -33,7 +34,7 @@ def test_changelist_lists_demo_measures_with_status_today(admin_client_with_data
             "cn-mofcom-2025-62",
         ),
         ("measure_type__exact=standard", "eu-2024-1252-crma", "cn-mofcom-2025-62"),
-        ("q=gallium", "cn-mofcom-gac-2023-23", "cn-mofcom-gac-2024-33"),
+        ("q=gallium", "cn-mofcom-gac-2023-23", "cn-mofcom-gac-2023-39"),
     ],
 )
 def test_changelist_filters(admin_client_with_data, query, present, absent):
@@ -150,7 +151,7 @@ def test_material_admin_edits_group_membership(admin_client_with_data):
             "name": "Rare earth elements",
             "slug": "rare-earth-elements",
             "category": "group",
-            "hs_codes": "[]",
+            "hs_codes": "",
             "groups": [str(group.pk)],
         },
     )
@@ -161,11 +162,16 @@ def test_material_admin_edits_group_membership(admin_client_with_data):
 @pytest.mark.parametrize(
     ("hs_codes", "status", "shown_or_stored"),
     [
-        ('["2805.30", "8112 92 90 10"]', 302, ["280530", "8112929010"]),
-        ('["2899"]', 200, "2899 is not a chapter, heading or subheading of HS 2022."),
+        # One code a line, or separated by commas, written with dots and spaces.
+        ("2805.30\n8112 92 90 10", 302, ["280530", "8112929010"]),
+        ("2805.30, 8112.92;", 302, ["280530", "811292"]),
+        ("", 302, []),
+        ("2899", 200, "2899 is not a chapter, heading or subheading of HS 2022."),
+        ("2805.30\n280530", 200, "280530 is listed twice."),
+        ("28o5", 200, "&#x27;28o5&#x27; is not an HS code"),
     ],
 )
-def test_material_admin_checks_hs_codes_against_the_nomenclature(
+def test_material_admin_takes_hs_codes_as_a_checked_list(
     admin_client_with_data, hs_codes, status, shown_or_stored
 ):
     from timeline.models import Material
@@ -282,6 +288,41 @@ def test_event_inline_saves_the_scheduled_flag(admin_client_with_data):
     assert response.status_code == 302, response.content.decode()[:2000]
     event = MeasureEvent.objects.get(measure__key="cn-test-2026-1", derived=False)
     assert event.scheduled is True
+
+
+def test_admin_search_finds_what_the_api_search_finds(admin_client_with_data, client):
+    api = {
+        m["key"]
+        for m in client.get(
+            "/api/v1/measures/", {"q": "rare-earth licence", "page_size": 100}
+        ).json()["results"]
+    }
+    page = admin_client_with_data.get(
+        reverse("admin:timeline_measure_changelist") + "?q=rare+earth+license&all="
+    ).content.decode()
+    listed = set(re.findall(r'class="measure-key">([^<]+)<', page))
+    assert api and listed == api
+
+
+def test_admin_search_lists_the_most_relevant_first(admin_client_with_data):
+    page = admin_client_with_data.get(
+        reverse("admin:timeline_measure_changelist") + "?q=Announcement+No.+72"
+    ).content.decode()
+    first = re.search(r'class="measure-key">([^<]+)<', page)
+    assert first.group(1) == "cn-mofcom-2025-72"
+
+
+def test_material_autocomplete_offers_choices_from_the_first_letters(admin_client_with_data):
+    response = admin_client_with_data.get(
+        "/admin/autocomplete/",
+        {
+            "term": "d",
+            "app_label": "timeline",
+            "model_name": "measurematerial",
+            "field_name": "material",
+        },
+    )
+    assert "Dysprosium" in {row["text"] for row in response.json()["results"]}
 
 
 def test_admin_takes_a_date_known_only_to_the_month(admin_client_with_data):

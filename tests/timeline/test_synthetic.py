@@ -50,3 +50,11 @@ def test_synthetic_data_is_realistic_and_valid():
 def test_command_reports_what_it_made(capsys):
     call_command("generate_synthetic", "--measures", "50", "--seed", "2")
     assert "50 measures" in capsys.readouterr().out
+
+
+def test_synthetic_measures_are_in_the_search_index():
+    from timeline.search import search_measures
+
+    generate(measures=60, seed=7)
+    measure = Measure.objects.filter(key__startswith="syn-").order_by("key").first()
+    assert measure in search_measures(Measure.objects.all(), measure.key)
