@@ -42,6 +42,7 @@ from django.utils import timezone
 from .history import FIELD_NAMES
 from .models import MEASURE_DATE_FIELDS, Material, Measure, Sector
 from .precision import DatePrecision, PartialDate
+from .search import matching_ids
 from .status import MeasureStatus, status_certain, status_confirmed, status_on
 
 # A write records its version just before it commits; after this long no version dated before
@@ -349,10 +350,16 @@ def _within(day, after, before) -> bool:
 
 
 def _mentions(known: KnownMeasure, text: str) -> bool:
-    """Case-insensitive search over key, title, reference and summary, as ``q`` does."""
-    wanted = text.casefold()
-    return any(wanted in (value or "").casefold() for value in
-               (known.key, known.title, known.reference, known.summary))  # fmt: skip
+    """``q``'s rule (``timeline.search``: words, case, accents, hyphens, synonyms) over the
+    texts the version holds: its own fields, scopes, source titles, and the slugs of its
+    materials and authorities (names are read only for the page shown)."""
+    texts = [known.key, known.title, known.reference, known.summary, known.notes]
+    texts += [link.get("scope", "") for link in known.part("materials")]
+    texts += [source.get("title", "") for source in known.part("sources")]
+    texts += [
+        slug.replace("-", " ") for slug in (*known.material_slugs(), *known.part("authorities"))
+    ]
+    return bool(matching_ids([(known.key, *texts)], text))
 
 
 def material_slugs_matching(materials: Iterable[Material]) -> frozenset[str]:
