@@ -30,6 +30,8 @@ from . import filters, serializers
 from .caching import cached_read
 from .conditional import ConditionalListMixin, ConditionalRequestsMixin, etag_for
 from .exceptions import Conflict
+from .exports.columns import EVENT_COLUMNS, MATERIAL_COLUMNS, MEASURE_COLUMNS
+from .exports.views import ALL_FORMATS, DATED, TABULAR, ExportMixin
 from .pages import EVENT_ROW_FIELDS, MEASURE_ROW_FIELDS, as_rows, event_page, measure_page
 from .parameters import StrictQueryParametersMixin
 from .querysets import event_queryset, material_queryset, measure_queryset
@@ -137,9 +139,13 @@ def boolean_parameter(request, name: str) -> bool:
         parameters=[FORCE],
     ),
 )
-class MeasureViewSet(RowPagesMixin, TimelineViewSet):
+class MeasureViewSet(ExportMixin, RowPagesMixin, TimelineViewSet):
     """Dated measures on materials: export controls and the like, with their timeline."""
 
+    export_renderer_classes = ALL_FORMATS
+    export_kind = "measures"
+    export_columns = MEASURE_COLUMNS
+    newest_first_ordering = ("-updated_at", "key")
     serializer_class = serializers.MeasureSerializer
     filterset_class = filters.MeasureFilterSet
     row_fields = MEASURE_ROW_FIELDS
@@ -183,9 +189,12 @@ class MeasureViewSet(RowPagesMixin, TimelineViewSet):
     retrieve=extend_schema(summary="One material"),
 )
 @extend_validation_errors(["invalid"], field_name="hs_codes", methods=["post", "put", "patch"])
-class MaterialViewSet(TimelineViewSet):
+class MaterialViewSet(ExportMixin, TimelineViewSet):
     """Materials and the groups they belong to (groups nest)."""
 
+    export_renderer_classes = TABULAR
+    export_kind = "materials"
+    export_columns = MATERIAL_COLUMNS
     serializer_class = serializers.MaterialSerializer
     filterset_class = filters.MaterialFilterSet
     lookup_field = "slug"
@@ -279,10 +288,13 @@ class HSCodeViewSet(
 
 
 class EventFeedView(
-    StrictQueryParametersMixin, SharedReadMixin, RowPagesMixin, generics.ListAPIView
+    ExportMixin, StrictQueryParametersMixin, SharedReadMixin, RowPagesMixin, generics.ListAPIView
 ):
     """One chronological feed of events across all measures."""
 
+    export_renderer_classes = DATED
+    export_kind = "events"
+    export_columns = EVENT_COLUMNS
     serializer_class = serializers.TimelineEventSerializer
     filterset_class = filters.EventFilterSet
     row_fields = EVENT_ROW_FIELDS

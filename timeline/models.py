@@ -641,6 +641,9 @@ class TimelineVersion(models.Model):
     from it (list counts) can tell whether they are still current."""
 
     value = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(
+        null=True, help_text="When the last counted change was committed (null: before counting)."
+    )
 
     def __str__(self) -> str:
         return f"timeline version {self.value}"
