@@ -3,6 +3,7 @@ streaming every matching row, with the JSON list's filters, ordering and row bui
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from itertools import islice
 
@@ -10,10 +11,12 @@ from django.http import HttpResponseNotModified, StreamingHttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header, http_date
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.conditional import not_modified
 from api.pages import as_rows
+from api.parameters import FORMAT_PARAMETER
 
 from .atom import AtomRenderer
 from .base import (
@@ -41,6 +44,14 @@ def batched(iterable, size: int) -> Iterator[list]:
     iterator = iter(iterable)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def without_format(request: Request) -> Request:
+    """The request as if ``format`` had not been given (``reverse`` copies it into links)."""
+    plain = copy.copy(request._request)
+    plain.GET = plain.GET.copy()
+    plain.GET.pop(FORMAT_PARAMETER, None)
+    return Request(plain)
 
 
 class ExportMixin:
@@ -125,8 +136,11 @@ class ExportMixin:
             for batch in batched(rows, CHUNK_SIZE):
                 yield self.build_page(batch, request)
         else:
+            # Links in the items are the JSON list's, without the ?format= DRF would keep.
+            context = {**self.get_serializer_context(), "request": without_format(request)}
+            serializer_class = self.get_serializer_class()
             for batch in batched(queryset.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
-                yield self.get_serializer(batch, many=True).data
+                yield serializer_class(batch, many=True, context=context).data
 
     def finalize_response(self, request, response, *args, **kwargs):
         if isinstance(response, Response) and isinstance(
