@@ -24,6 +24,7 @@ from timeline.models import (
 from timeline.querysets import measure_ids_matching
 from timeline.status import MeasureStatus
 
+from .hs_filters import HS_HELP, HSCodeFilter
 from .parameters import (
     DATE_SCHEMA,
     MOMENT_SCHEMA,
@@ -196,6 +197,7 @@ class MeasureFilterSet(django_filters.FilterSet):
             "(transitively) and, for a group, any of its members (transitively)."
         ),
     )
+    hs = HSCodeFilter(method="filter_hs")
     material_category = ChoiceCSVFilter(
         choices=MaterialCategory.choices,
         method="filter_material_category",
@@ -264,6 +266,10 @@ class MeasureFilterSet(django_filters.FilterSet):
     def filter_material_category(self, queryset, name, categories):
         return queryset.matching_materials(Material.objects.filter(category__in=categories))
 
+    def filter_hs(self, queryset, name, coded):
+        """As ``material`` does for the materials the codes concern."""
+        return queryset.matching_materials(coded.material_ids)
+
     def filter_in_force_on(self, queryset, name, day):
         return queryset.in_force_on(day)
 
@@ -309,6 +315,7 @@ class EventFilterSet(django_filters.FilterSet):
         to_field_name="key",
         help_text=_csv_help("Key of the event's measure."),
     )
+    hs = HSCodeFilter(method="filter_hs")
     ordering = StableOrderingFilter(
         fields=["date"],
         tiebreak=("type", "id"),
@@ -321,6 +328,9 @@ class EventFilterSet(django_filters.FilterSet):
 
     def filter_material(self, queryset, name, materials):
         return queryset.filter(measure_id__in=measure_ids_matching(materials))
+
+    def filter_hs(self, queryset, name, coded):
+        return queryset.filter(measure_id__in=measure_ids_matching(coded.material_ids))
 
 
 class MaterialFilterSet(django_filters.FilterSet):
@@ -335,10 +345,17 @@ class MaterialFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_q", help_text="Case-insensitive search over name, slug and symbol."
     )
+    hs = HSCodeFilter(
+        method="filter_hs",
+        help_text=HS_HELP.replace("what concerns materials", "materials"),
+    )
 
     class Meta:
         model = Material
         fields: list[str] = []
+
+    def filter_hs(self, queryset, name, coded):
+        return queryset.filter(pk__in=coded.material_ids)
 
     def filter_group(self, queryset, name, groups):
         members = Material.objects.descendant_ids(groups) - {group.pk for group in groups}

@@ -6,8 +6,9 @@ class TimelineConfig(AppConfig):
     verbose_name = "Timeline"
 
     def ready(self) -> None:
-        from . import changes, protection, versioning
+        from . import changes, hs_matching, protection, versioning
 
         versioning.connect_signals()
+        hs_matching.connect_signals()
         changes.connect_signals()
         protection.connect_signals()
