@@ -10,6 +10,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 
+from timeline.facets import FACETS
 from timeline.models import (
     Authority,
     EventType,
@@ -24,6 +25,7 @@ from timeline.models import (
 from timeline.querysets import measure_ids_matching
 from timeline.status import MeasureStatus
 
+from .facets import FACETS_HELP
 from .hs_filters import HS_HELP, HSCodeFilter
 from .parameters import (
     DATE_SCHEMA,
@@ -243,6 +245,9 @@ class MeasureFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_q",
         help_text="Case-insensitive text search over key, title, reference and summary.",
+    )
+    facets = ChoiceCSVFilter(
+        choices=[(facet, facet) for facet in FACETS], method="filter_noop", help_text=FACETS_HELP
     )
     ordering = StableOrderingFilter(
         fields=["effective_on", "announced_on", "updated_at", "title", "key"],

@@ -32,6 +32,7 @@ from .conditional import ConditionalListMixin, ConditionalRequestsMixin, etag_fo
 from .exceptions import Conflict
 from .exports.columns import EVENT_COLUMNS, MATERIAL_COLUMNS, MEASURE_COLUMNS
 from .exports.views import ALL_FORMATS, DATED, TABULAR, ExportMixin
+from .facets import FacetsMixin
 from .pages import EVENT_ROW_FIELDS, MEASURE_ROW_FIELDS, as_rows, event_page, measure_page
 from .parameters import StrictQueryParametersMixin
 from .querysets import event_queryset, material_queryset, measure_queryset
@@ -139,13 +140,14 @@ def boolean_parameter(request, name: str) -> bool:
         parameters=[FORCE],
     ),
 )
-class MeasureViewSet(ExportMixin, RowPagesMixin, TimelineViewSet):
+class MeasureViewSet(ExportMixin, FacetsMixin, RowPagesMixin, TimelineViewSet):
     """Dated measures on materials: export controls and the like, with their timeline."""
 
     export_renderer_classes = ALL_FORMATS
     export_kind = "measures"
     export_columns = MEASURE_COLUMNS
     newest_first_ordering = ("-updated_at", "key")
+    not_exported_parameters = ("facets",)
     serializer_class = serializers.MeasureSerializer
     filterset_class = filters.MeasureFilterSet
     row_fields = MEASURE_ROW_FIELDS

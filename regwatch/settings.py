@@ -248,6 +248,7 @@ SPECTACULAR_SETTINGS = {
         "api.schema.link_operations",
         "api.schema.forbid_unknown_body_fields",
         "api.exports.schema.describe_exports",
+        "api.facets.describe_facets",
     ],
 }
 

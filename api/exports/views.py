@@ -66,6 +66,8 @@ class ExportMixin:
     export_columns: tuple[Column, ...]
     # A feed's order when the request names none: the newest change first.
     newest_first_ordering: tuple[str, ...] = ()
+    # Parameters of the JSON list that an export has no place for (refused with one).
+    not_exported_parameters: tuple[str, ...] = ()
 
     def lists(self) -> bool:
         return getattr(self, "action", "list") == "list"
@@ -79,21 +81,20 @@ class ExportMixin:
         renderer = request.accepted_renderer
         if not isinstance(renderer, ExportRenderer):
             return super().list(request, *args, **kwargs)
-        paged = [
-            name
-            for name in (self.paginator.page_query_param, self.paginator.page_size_query_param)
+        paging = (self.paginator.page_query_param, self.paginator.page_size_query_param)
+        refused = {
+            name: [
+                f"An export ({renderer.format}) is not paged: it holds every matching row. "
+                "Leave out page and page_size."
+                if name in paging
+                else f"`{name}` belongs to the JSON list: an export ({renderer.format}) has "
+                "no place for it. Leave it out."
+            ]
+            for name in (*paging, *self.not_exported_parameters)
             if name in request.query_params
-        ]
-        if paged:
-            raise ValidationError(
-                {
-                    name: [
-                        f"An export ({renderer.format}) is not paged: it holds every matching "
-                        "row. Leave out page and page_size."
-                    ]
-                    for name in paged
-                }
-            )
+        }
+        if refused:
+            raise ValidationError(refused)
         queryset = self.filter_queryset(self.get_queryset())
         if renderer.newest_first and "ordering" not in request.query_params:
             queryset = queryset.order_by(*self.newest_first_ordering)
