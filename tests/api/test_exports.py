@@ -284,3 +284,9 @@ def test_export_queries_grow_with_chunks_not_rows(client, demo_data, monkeypatch
     per_chunk = (in_pairs - whole) / (chunks - 1)
     assert rows > 4
     assert per_chunk == int(per_chunk) <= 8  # the row builder's queries, once per chunk
+
+
+def test_the_browsable_list_offers_each_format(client, demo_data):
+    page = client.get("/api/v1/measures/", HTTP_ACCEPT="text/html").content.decode()
+    for format_ in ("csv", "xlsx", "ndjson", "atom", "ics"):
+        assert f'href="/api/v1/measures/?format={format_}"' in page
