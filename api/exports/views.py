@@ -110,6 +110,10 @@ class ExportMixin:
             headers["Last-Modified"],
         ):
             response = HttpResponseNotModified(headers=headers)
+        elif request.method == "HEAD":  # the headers only (no length): no row is read
+            response = StreamingHttpResponse(
+                iter(()), content_type=renderer.content_type, headers=headers
+            )
         else:
             export = Export(
                 kind=self.export_kind,
@@ -122,10 +126,10 @@ class ExportMixin:
             response = StreamingHttpResponse(
                 renderer.stream(export), content_type=renderer.content_type, headers=headers
             )
-            if renderer.attachment:
-                response["Content-Disposition"] = content_disposition_header(
-                    True, export_filename(request, renderer.format)
-                )
+        if renderer.attachment and response.status_code == 200:
+            response["Content-Disposition"] = content_disposition_header(
+                True, export_filename(request, renderer.format)
+            )
         patch_vary_headers(response, ["Accept"])
         return response
 

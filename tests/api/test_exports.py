@@ -290,3 +290,17 @@ def test_the_browsable_list_offers_each_format(client, demo_data):
     page = client.get("/api/v1/measures/", HTTP_ACCEPT="text/html").content.decode()
     for format_ in ("csv", "xlsx", "ndjson", "atom", "ics"):
         assert f'href="/api/v1/measures/?format={format_}"' in page
+
+
+def test_head_of_an_export_has_the_exports_headers(client, demo_data):
+    response = client.head("/api/v1/measures/", {"format": "csv"})
+    assert response.status_code == 200
+    got = client.get("/api/v1/measures/", {"format": "csv"})
+    for name in ("ETag", "Last-Modified", "Content-Type", "Content-Disposition"):
+        assert response[name] == got[name]
+
+
+def test_an_export_of_an_unknown_measures_timeline_is_a_json_404(client, demo_data):
+    response = client.get("/api/v1/measures/nope/timeline/", {"format": "ics"})
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
