@@ -41,6 +41,8 @@ class HSCodeCSVField(StrictCSVField, forms.CharField):
     """Several HS codes, normalised (digits only); any the nomenclature does not list is a
     400 naming it. Cleans to the materials they concern."""
 
+    default_error_messages = {"invalid": "Not an HS code of the nomenclature."}
+
     def clean_items(self, items: list[str]) -> CodedMaterials:
         codes = tuple(dict.fromkeys(normalize_hs_code(item) for item in items))
         problems = HSCode.objects.problems(list(codes))

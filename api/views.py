@@ -31,7 +31,7 @@ from .caching import cached_read
 from .conditional import ConditionalListMixin, ConditionalRequestsMixin, etag_for
 from .exceptions import Conflict
 from .exports.columns import EVENT_COLUMNS, MATERIAL_COLUMNS, MEASURE_COLUMNS
-from .exports.views import ALL_FORMATS, DATED, TABULAR, ExportMixin
+from .exports.views import ALL_FORMATS, DATED, NOT_EXPORTED, TABULAR, ExportMixin
 from .facets import FacetsMixin
 from .pages import EVENT_ROW_FIELDS, MEASURE_ROW_FIELDS, as_rows, event_page, measure_page
 from .parameters import StrictQueryParametersMixin
@@ -121,6 +121,9 @@ def boolean_parameter(request, name: str) -> bool:
 
 
 @extend_validation_errors(["invalid"], field_name="force", actions=["destroy"])
+@extend_validation_errors([NOT_EXPORTED], field_name="page", actions=["list"])
+@extend_validation_errors([NOT_EXPORTED], field_name="page_size", actions=["list"])
+@extend_validation_errors([NOT_EXPORTED], field_name="facets", actions=["list"])
 @extend_schema_view(
     list=extend_schema(summary="List measures", description="Measures, filtered and ordered."),
     retrieve=extend_schema(summary="One measure"),
@@ -191,6 +194,8 @@ class MeasureViewSet(ExportMixin, FacetsMixin, RowPagesMixin, TimelineViewSet):
     retrieve=extend_schema(summary="One material"),
 )
 @extend_validation_errors(["invalid"], field_name="hs_codes", methods=["post", "put", "patch"])
+@extend_validation_errors([NOT_EXPORTED], field_name="page", actions=["list"])
+@extend_validation_errors([NOT_EXPORTED], field_name="page_size", actions=["list"])
 class MaterialViewSet(ExportMixin, TimelineViewSet):
     """Materials and the groups they belong to (groups nest)."""
 
@@ -289,6 +294,8 @@ class HSCodeViewSet(
         return {**super().get_serializer_context(), "national_line": self.national_line}
 
 
+@extend_validation_errors([NOT_EXPORTED], field_name="page", methods=["get"])
+@extend_validation_errors([NOT_EXPORTED], field_name="page_size", methods=["get"])
 class EventFeedView(
     ExportMixin, StrictQueryParametersMixin, SharedReadMixin, RowPagesMixin, generics.ListAPIView
 ):

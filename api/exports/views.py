@@ -10,7 +10,7 @@ from itertools import islice
 from django.http import HttpResponseNotModified, StreamingHttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header, http_date
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -35,6 +35,8 @@ from .tabular import CSVRenderer, NDJSONRenderer, XLSXRenderer
 # (one per nested relation) whatever its size, and memory holds one chunk.
 CHUNK_SIZE = 1000
 
+# The error code of a JSON list parameter given with an export format (page, page_size...).
+NOT_EXPORTED = "not_exported"
 TABULAR = (CSVRenderer, XLSXRenderer, NDJSONRenderer)
 DATED = (*TABULAR, ICSRenderer)
 ALL_FORMATS = (*TABULAR, AtomRenderer, ICSRenderer)
@@ -44,6 +46,12 @@ def batched(iterable, size: int) -> Iterator[list]:
     iterator = iter(iterable)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def not_exported(name: str, paging: tuple[str, ...], format_: str) -> str:
+    if name in paging:
+        return f"An export ({format_}) is not paged: it holds every matching row. Leave out {name}."
+    return f"`{name}` belongs to the JSON list: an export ({format_}) has no place for it."
 
 
 def without_format(request: Request) -> Request:
@@ -83,13 +91,7 @@ class ExportMixin:
             return super().list(request, *args, **kwargs)
         paging = (self.paginator.page_query_param, self.paginator.page_size_query_param)
         refused = {
-            name: [
-                f"An export ({renderer.format}) is not paged: it holds every matching row. "
-                "Leave out page and page_size."
-                if name in paging
-                else f"`{name}` belongs to the JSON list: an export ({renderer.format}) has "
-                "no place for it. Leave it out."
-            ]
+            name: [ErrorDetail(not_exported(name, paging, renderer.format), code=NOT_EXPORTED)]
             for name in (*paging, *self.not_exported_parameters)
             if name in request.query_params
         }
