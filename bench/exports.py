@@ -30,7 +30,6 @@ FACETS = "jurisdiction,measure_type,status,material,authority,target,sector,year
 CASES = (
     ("CSV export, every measure", "/api/v1/measures/?format=csv"),
     ("CSV export, one jurisdiction", "/api/v1/measures/?format=csv&jurisdiction=JP"),
-    ("NDJSON export, every measure", "/api/v1/measures/?format=ndjson"),
     ("JSON page of 50 with every facet", f"/api/v1/measures/?facets={FACETS}"),
 )
 

@@ -18,7 +18,6 @@ from django.db.models.signals import post_save
 from .models import HS_LISTED_LENGTHS, HS_NATIONAL_LINE_LENGTHS, Material, MaterialHSCode
 
 CODE_LENGTHS = (*HS_LISTED_LENGTHS, *HS_NATIONAL_LINE_LENGTHS)
-AFTER_DIGITS = ":"  # the character after "9": every code starting with X sorts in [X, X + ":")
 
 
 def matching_condition(codes: Iterable[str]) -> Q:
@@ -27,8 +26,19 @@ def matching_condition(codes: Iterable[str]) -> Q:
     parents = {code[:length] for code in codes for length in CODE_LENGTHS if length < len(code)}
     condition = Q(code__in=sorted(parents))
     for code in codes:
-        condition |= Q(code__gte=code, code__lt=code + AFTER_DIGITS)
+        after = prefix_successor(code)
+        condition |= Q(code__gte=code, code__lt=after) if after else Q(code__gte=code)
     return condition
+
+
+def prefix_successor(code: str) -> str | None:
+    """The first digit string after every one starting with ``code`` ("2805" -> "2806",
+    "2899" -> "29"), None when there is none ("99"). Digits only, so it holds in any collation,
+    unlike appending a character after "9"."""
+    stripped = code.rstrip("9")
+    if not stripped:
+        return None
+    return stripped[:-1] + str(int(stripped[-1]) + 1)
 
 
 def material_ids_coded(codes: Iterable[str]) -> list[int]:

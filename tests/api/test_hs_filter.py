@@ -106,3 +106,29 @@ def test_the_code_lookup_reads_the_code_index_not_the_table(db):
     plan = rows.order_by().values_list("material_id").explain()
     assert "material_hs_code_unique" in plan or "USING COVERING INDEX" in plan
     assert "SCAN timeline_materialhscode\n" not in plan and "Seq Scan" not in plan
+
+
+@pytest.mark.parametrize(
+    ("hs", "found"),
+    [
+        ("2849", {"under-2849", "national-line"}),  # the range ends at 285, not 2849:
+        ("284990", {"under-2849", "national-line"}),
+        ("29", {"in-29"}),  # ...and at 3 for a chapter ending in 9
+        ("97", {"in-97"}),
+    ],
+)
+def test_codes_ending_in_nine_find_their_children_and_no_neighbours(
+    client, empty_timeline, make_material, hs, found
+):
+    for name, code in {
+        "Under 2849": "284990",
+        "National line": "2849901000",
+        "Neighbour": "2850",
+        "In 29": "2933",
+        "In 30": "3001",
+        "In 97": "9706",
+    }.items():
+        material = make_material(name)
+        material.hs_codes = [code]
+        material.save()
+    assert slugs(client.get("/api/v1/materials/", {"hs": hs})) == found
