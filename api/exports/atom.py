@@ -29,6 +29,8 @@ def measure_summary(item: dict) -> str:
     """Status and dates in a sentence each, e.g. "Status today: in force (confirmed)."."""
     status = STATUS_WORDS.get(item["status"], "not yet announced")
     certainty = "confirmed" if item["status_confirmed"] else "rests on a scheduled event"
+    if not item.get("status_certain", True):
+        certainty += "; today lies in a period one of its dates is known only to"
     dates = [
         f"{label} {item[name]}"
         for label, name in (

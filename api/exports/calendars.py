@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 from icalendar import Calendar, Event
 
+from timeline.precision import PartialDate
+
 from .atom import measure_summary
 from .base import Export, ExportRenderer
 
@@ -35,16 +37,8 @@ EVENT_WORDS = {
 def period(date: str) -> tuple[datetime.date, datetime.date]:
     """The days a date covers, end exclusive: a day (``2025-06-01``), or the month or year of
     a date known only that precisely (``2025-06``, ``2025``), rather than an invented day."""
-    parts = [int(part) for part in date.split("-")]
-    if len(parts) == 3:
-        start = datetime.date(*parts)
-        return start, start + datetime.timedelta(days=1)
-    if len(parts) == 2:
-        year, month = parts
-        return datetime.date(year, month, 1), (
-            datetime.date(year + 1, 1, 1) if month == 12 else datetime.date(year, month + 1, 1)
-        )
-    return datetime.date(parts[0], 1, 1), datetime.date(parts[0] + 1, 1, 1)
+    known = PartialDate.parse(date)
+    return known.date, known.last_day + datetime.timedelta(days=1)
 
 
 def all_day(uid: str, date: str, summary: str, description: str, url: str, stamp) -> Event:

@@ -53,10 +53,14 @@ MEASURE_COLUMNS = (
     field("measure_type"),
     field("status"),
     field("status_confirmed", Kind.BOOLEAN),
+    field("status_certain", Kind.BOOLEAN),
     field("summary"),
     field("announced_on", Kind.DATE),
+    field("announced_on_precision"),
     field("effective_on", Kind.DATE),
+    field("effective_on_precision"),
     field("ends_on", Kind.DATE),
+    field("ends_on_precision"),
     joined("target_jurisdictions"),
     joined("materials", lambda link: f"{link['material']} ({link['scope']})"),
     joined("sectors"),
@@ -71,6 +75,7 @@ MEASURE_COLUMNS = (
 
 EVENT_COLUMNS = (
     field("date", Kind.DATE),
+    field("date_precision"),
     field("type"),
     field("note"),
     field("source_url"),

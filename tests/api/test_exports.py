@@ -304,3 +304,30 @@ def test_an_export_of_an_unknown_measures_timeline_is_a_json_404(client, demo_da
     response = client.get("/api/v1/measures/nope/timeline/", {"format": "ics"})
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
+
+
+def test_dates_known_to_the_month_stay_so_in_every_format(client, empty_timeline, make_measure):
+    make_measure(
+        key="march",
+        announced_on=datetime.date(2025, 1, 1),
+        announced_on_precision="year",
+        effective_on=datetime.date(2025, 3, 1),
+        effective_on_precision="month",
+    )
+    (row,) = csv_rows(client, "/api/v1/measures/", {})
+    assert (row["announced_on"], row["effective_on"]) == ("2025", "2025-03")
+    assert row["effective_on_precision"] == "month"
+    workbook = client.get("/api/v1/measures/", {"format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(body(workbook))).active
+    header, values = list(sheet.iter_rows(values_only=True))
+    assert values[header.index("effective_on")] == "2025-03"  # text, not an invented day
+    events = calendar_events(client.get("/api/v1/measures/", {"format": "ics"}))
+    spans = {str(e["UID"]): (e.decoded("DTSTART"), e.decoded("DTEND")) for e in events}
+    assert spans["march.effective@testserver"] == (
+        datetime.date(2025, 3, 1),
+        datetime.date(2025, 4, 1),
+    )
+    assert spans["march.announced@testserver"] == (
+        datetime.date(2025, 1, 1),
+        datetime.date(2026, 1, 1),
+    )
