@@ -42,10 +42,12 @@ fuzz: install
 
 # RegWatch against Datasette and a raw WSGI floor at 100k measures (BENCH_ARGS: see
 # `python -m bench.run --help`, e.g. BENCH_ARGS="--db postgres"). Writes bench/results.md.
+# Then exports and facets at 100k (bench/exports.md), and loading (bench/loading.md).
 bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	$(PY) -m bench.run $(BENCH_ARGS)
+	$(PY) -m bench.exports
 	$(PY) -m bench.loading
 
 # load_timeline on 10,000 synthetic measures in the dataset format: time and peak memory

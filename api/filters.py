@@ -11,6 +11,7 @@ from django.template import loader
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 
+from timeline.facets import FACETS
 from timeline.models import (
     Authority,
     EventType,
@@ -27,6 +28,8 @@ from timeline.search import matching_ids, search_measures
 from timeline.status import MeasureStatus
 
 from . import as_known
+from .facets import FACETS_HELP
+from .hs_filters import HS_HELP, HSCodeFilter
 from .parameters import (
     DATE_SCHEMA,
     MOMENT_SCHEMA,
@@ -222,6 +225,7 @@ class MeasureFilterSet(django_filters.FilterSet):
             "(transitively) and, for a group, any of its members (transitively)."
         ),
     )
+    hs = HSCodeFilter(method="filter_hs")
     material_category = ChoiceCSVFilter(
         choices=MaterialCategory.choices,
         method="filter_material_category",
@@ -279,6 +283,9 @@ class MeasureFilterSet(django_filters.FilterSet):
         ),
     )
     as_known_on = MomentFilter(help_text=as_known.DESCRIPTION)
+    facets = ChoiceCSVFilter(
+        choices=[(facet, facet) for facet in FACETS], method="filter_noop", help_text=FACETS_HELP
+    )
     ordering = StableOrderingFilter(
         fields=["effective_on", "announced_on", "updated_at", "title", "key"],
         tiebreak=("key",),
@@ -301,6 +308,10 @@ class MeasureFilterSet(django_filters.FilterSet):
 
     def filter_material_category(self, queryset, name, categories):
         return queryset.matching_materials(Material.objects.filter(category__in=categories))
+
+    def filter_hs(self, queryset, name, coded):
+        """As ``material`` does for the materials the codes concern."""
+        return queryset.matching_materials(coded.material_ids)
 
     def filter_in_force_on(self, queryset, name, day):
         return queryset.in_force_on(day)
@@ -345,6 +356,7 @@ class EventFilterSet(django_filters.FilterSet):
         to_field_name="key",
         help_text=_csv_help("Key of the event's measure."),
     )
+    hs = HSCodeFilter(method="filter_hs")
     ordering = StableOrderingFilter(
         fields=["date"],
         tiebreak=("type", "id"),
@@ -357,6 +369,9 @@ class EventFilterSet(django_filters.FilterSet):
 
     def filter_material(self, queryset, name, materials):
         return queryset.filter(measure_id__in=measure_ids_matching(materials))
+
+    def filter_hs(self, queryset, name, coded):
+        return queryset.filter(measure_id__in=measure_ids_matching(coded.material_ids))
 
 
 class MaterialFilterSet(django_filters.FilterSet):
@@ -373,10 +388,17 @@ class MaterialFilterSet(django_filters.FilterSet):
         help_text="Search over name, slug, symbol and CAS number, by the rules of the "
         "measures' `q` (every word, synonyms, the last word as a beginning).",
     )
+    hs = HSCodeFilter(
+        method="filter_hs",
+        help_text=HS_HELP.replace("what concerns materials", "materials"),
+    )
 
     class Meta:
         model = Material
         fields: list[str] = []
+
+    def filter_hs(self, queryset, name, coded):
+        return queryset.filter(pk__in=coded.material_ids)
 
     def filter_group(self, queryset, name, groups):
         members = Material.objects.descendant_ids(groups) - {group.pk for group in groups}

@@ -30,6 +30,9 @@ from . import as_known, filters, serializers
 from .caching import cached_read
 from .conditional import ConditionalListMixin, ConditionalRequestsMixin, etag_for
 from .exceptions import Conflict
+from .exports.columns import EVENT_COLUMNS, MATERIAL_COLUMNS, MEASURE_COLUMNS
+from .exports.views import ALL_FORMATS, DATED, NOT_EXPORTED, TABULAR, ExportMixin
+from .facets import FacetsMixin
 from .pages import EVENT_ROW_FIELDS, MEASURE_ROW_FIELDS, as_rows, event_page, measure_page
 from .parameters import StrictQueryParametersMixin
 from .querysets import event_queryset, material_queryset, measure_queryset
@@ -121,6 +124,9 @@ def boolean_parameter(request, name: str) -> bool:
 @extend_validation_errors(
     as_known.ERROR_CODES, field_name=as_known.NAME, actions=["list", "retrieve"]
 )
+@extend_validation_errors([NOT_EXPORTED], field_name="page", actions=["list"])
+@extend_validation_errors([NOT_EXPORTED], field_name="page_size", actions=["list"])
+@extend_validation_errors([NOT_EXPORTED], field_name="facets", actions=["list"])
 @extend_schema_view(
     list=extend_schema(summary="List measures", description="Measures, filtered and ordered."),
     retrieve=extend_schema(summary="One measure", parameters=[as_known.PARAMETER]),
@@ -140,9 +146,14 @@ def boolean_parameter(request, name: str) -> bool:
         parameters=[FORCE],
     ),
 )
-class MeasureViewSet(RowPagesMixin, TimelineViewSet):
+class MeasureViewSet(ExportMixin, FacetsMixin, RowPagesMixin, TimelineViewSet):
     """Dated measures on materials: export controls and the like, with their timeline."""
 
+    export_renderer_classes = ALL_FORMATS
+    export_kind = "measures"
+    export_columns = MEASURE_COLUMNS
+    newest_first_ordering = ("-updated_at", "key")
+    not_exported_parameters = ("facets",)
     serializer_class = serializers.MeasureSerializer
     filterset_class = filters.MeasureFilterSet
     row_fields = MEASURE_ROW_FIELDS
@@ -198,9 +209,14 @@ class MeasureViewSet(RowPagesMixin, TimelineViewSet):
     retrieve=extend_schema(summary="One material"),
 )
 @extend_validation_errors(["invalid"], field_name="hs_codes", methods=["post", "put", "patch"])
-class MaterialViewSet(TimelineViewSet):
+@extend_validation_errors([NOT_EXPORTED], field_name="page", actions=["list"])
+@extend_validation_errors([NOT_EXPORTED], field_name="page_size", actions=["list"])
+class MaterialViewSet(ExportMixin, TimelineViewSet):
     """Materials and the groups they belong to (groups nest)."""
 
+    export_renderer_classes = TABULAR
+    export_kind = "materials"
+    export_columns = MATERIAL_COLUMNS
     serializer_class = serializers.MaterialSerializer
     filterset_class = filters.MaterialFilterSet
     lookup_field = "slug"
@@ -294,11 +310,16 @@ class HSCodeViewSet(
         return {**super().get_serializer_context(), "national_line": self.national_line}
 
 
+@extend_validation_errors([NOT_EXPORTED], field_name="page", methods=["get"])
+@extend_validation_errors([NOT_EXPORTED], field_name="page_size", methods=["get"])
 class EventFeedView(
-    StrictQueryParametersMixin, SharedReadMixin, RowPagesMixin, generics.ListAPIView
+    ExportMixin, StrictQueryParametersMixin, SharedReadMixin, RowPagesMixin, generics.ListAPIView
 ):
     """One chronological feed of events across all measures."""
 
+    export_renderer_classes = DATED
+    export_kind = "events"
+    export_columns = EVENT_COLUMNS
     serializer_class = serializers.TimelineEventSerializer
     filterset_class = filters.EventFilterSet
     row_fields = EVENT_ROW_FIELDS

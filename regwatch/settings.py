@@ -269,6 +269,8 @@ SPECTACULAR_SETTINGS = {
         "api.schema.leave_lookups_out_of_update_bodies",
         "api.schema.link_operations",
         "api.schema.forbid_unknown_body_fields",
+        "api.exports.schema.describe_exports",
+        "api.facets.describe_facets",
     ],
 }
 

@@ -6,10 +6,11 @@ class TimelineConfig(AppConfig):
     verbose_name = "Timeline"
 
     def ready(self) -> None:
-        from . import changes, protection, versioning
+        from . import changes, hs_matching, protection, versioning
         from .search import index as search_index
 
         versioning.connect_signals()
+        hs_matching.connect_signals()
         changes.connect_signals()
         protection.connect_signals()
         search_index.connect_signals()

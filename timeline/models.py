@@ -264,6 +264,24 @@ class Material(models.Model):
             )
 
 
+class MaterialHSCode(models.Model):
+    """One of a material's HS codes as a row of its own, kept in step with ``hs_codes`` on
+    every save (``hs_matching.py``), so that materials are found by code through an index."""
+
+    material = models.ForeignKey(Material, on_delete=models.CASCADE, related_name="hs_code_rows")
+    code = models.CharField(max_length=10, help_text="Digits only, as in ``hs_codes``.")
+
+    class Meta:
+        ordering = ["code", "material"]
+        verbose_name = "material HS code"
+        constraints = [
+            models.UniqueConstraint(fields=["code", "material"], name="material_hs_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.material} {self.code}"
+
+
 HS_EDITION = "HS 2022"
 HS_LISTED_LENGTHS = (2, 4, 6)  # chapter, heading, subheading
 HS_NATIONAL_LINE_LENGTHS = (8, 9, 10)
@@ -732,6 +750,9 @@ class TimelineVersion(models.Model):
     from it (list counts) can tell whether they are still current."""
 
     value = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(
+        null=True, help_text="When the last counted change was committed (null: before counting)."
+    )
 
     def __str__(self) -> str:
         return f"timeline version {self.value}"

@@ -1,10 +1,12 @@
 """The timeline's version: bumped in the same transaction as every write, read by caches."""
 
+import datetime
 import functools
 
 from django.db import connection
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
 
 VERSION_ROW = 1
 
@@ -33,8 +35,21 @@ def bump_version(model=None) -> None:
     from .models import TimelineVersion
 
     model = model or TimelineVersion
-    if not model.objects.filter(pk=VERSION_ROW).update(value=F("value") + 1):
-        model.objects.get_or_create(pk=VERSION_ROW, defaults={"value": 1})
+    moment = {}
+    if any(field.name == "changed_at" for field in model._meta.fields):  # not in old migrations
+        moment["changed_at"] = timezone.now()
+    if not model.objects.filter(pk=VERSION_ROW).update(value=F("value") + 1, **moment):
+        model.objects.get_or_create(pk=VERSION_ROW, defaults={"value": 1, **moment})
+
+
+def last_changed_at() -> datetime.datetime | None:
+    """When the timeline last changed (every write moves it with the version); None when no
+    change was counted since the moment was recorded."""
+    from .models import TimelineVersion
+
+    return (
+        TimelineVersion.objects.filter(pk=VERSION_ROW).values_list("changed_at", flat=True).first()
+    )
 
 
 def _changed(sender, **kwargs) -> None:

@@ -29,11 +29,11 @@ def only_error(response) -> dict:
 def test_format_not_offered_is_406_naming_the_parameter_and_the_offered_formats(
     client, demo_data, url
 ):
-    response = client.get(url, {"format": "csv"})
+    response = client.get(url, {"format": "yaml"})
     assert response.status_code == 406
     error = only_error(response)
     assert error["attr"] == "format"
-    assert "'csv'" in error["detail"]
+    assert "'yaml'" in error["detail"]
     for format_, media_type in OFFERED:
         assert f"{format_} ({media_type})" in error["detail"]
 
@@ -42,7 +42,7 @@ def test_format_not_offered_is_406_naming_the_parameter_and_the_offered_formats(
 def test_accept_header_nothing_offered_matches_is_406_listing_the_media_types(
     client, demo_data, url
 ):
-    response = client.get(url, HTTP_ACCEPT="text/csv, application/xml;q=0.5")
+    response = client.get(url, HTTP_ACCEPT="application/yaml, application/xml;q=0.5")
     assert response.status_code == 406
     error = only_error(response)
     assert "Accept" in error["detail"]
@@ -63,7 +63,7 @@ def test_accept_that_contradicts_the_format_is_406_offering_that_format(client, 
         ({}, None, "application/json"),
         ({}, "*/*", "application/json"),
         ({}, "application/json", "application/json"),
-        ({}, "text/csv, application/json;q=0.5", "application/json"),
+        ({}, "application/xml, application/json;q=0.5", "application/json"),
         ({"format": "json"}, None, "application/json"),
         ({"format": "api"}, None, "text/html"),
         ({}, "text/html", "text/html"),

@@ -6,220 +6,575 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Jurisdiction',
+            name="Jurisdiction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='ISO 3166-1 alpha-2 code, or a bloc code such as EU.', max_length=8, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z]{2,8}$', 'Use an ISO 3166-1 alpha-2 code (CN, US) or an upper-case bloc code (EU).')])),
-                ('name', models.CharField(max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="ISO 3166-1 alpha-2 code, or a bloc code such as EU.",
+                        max_length=8,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{2,8}$",
+                                "Use an ISO 3166-1 alpha-2 code (CN, US) or an upper-case bloc code (EU).",
+                            )
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Sector',
+            name="Sector",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('name', models.CharField(max_length=200, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("name", models.CharField(max_length=200, unique=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Authority',
+            name="Authority",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('name', models.CharField(max_length=300)),
-                ('abbreviation', models.CharField(help_text='Short name the authority goes by (MOFCOM, GAC, BIS).', max_length=40)),
-                ('website', models.URLField(blank=True)),
-                ('jurisdiction', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='authorities', to='timeline.jurisdiction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("name", models.CharField(max_length=300)),
+                (
+                    "abbreviation",
+                    models.CharField(
+                        help_text="Short name the authority goes by (MOFCOM, GAC, BIS).",
+                        max_length=40,
+                    ),
+                ),
+                ("website", models.URLField(blank=True)),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="authorities",
+                        to="timeline.jurisdiction",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'authorities',
-                'ordering': ['slug'],
+                "verbose_name_plural": "authorities",
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='Material',
+            name="Material",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('category', models.CharField(choices=[('rare_earth_element', 'Rare-earth element'), ('critical_mineral', 'Critical mineral'), ('technology', 'Technology'), ('product', 'Product'), ('group', 'Group')], max_length=32)),
-                ('symbol', models.CharField(blank=True, help_text='Chemical symbol, for elements.', max_length=3)),
-                ('atomic_number', models.PositiveSmallIntegerField(blank=True, help_text='For elements.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(118)])),
-                ('cas_number', models.CharField(blank=True, max_length=12, validators=[django.core.validators.RegexValidator('^\\d{2,7}-\\d{2}-\\d$', 'A CAS number looks like 7440-55-3.')], verbose_name='CAS number')),
-                ('hs_codes', models.JSONField(blank=True, default=list, help_text='Harmonized System codes, as digit strings.')),
-                ('groups', models.ManyToManyField(blank=True, help_text='Groups this material belongs to; groups can themselves sit in groups.', limit_choices_to={'category': 'group'}, related_name='members', to='timeline.material')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("rare_earth_element", "Rare-earth element"),
+                            ("critical_mineral", "Critical mineral"),
+                            ("technology", "Technology"),
+                            ("product", "Product"),
+                            ("group", "Group"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "symbol",
+                    models.CharField(
+                        blank=True, help_text="Chemical symbol, for elements.", max_length=3
+                    ),
+                ),
+                (
+                    "atomic_number",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="For elements.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(118),
+                        ],
+                    ),
+                ),
+                (
+                    "cas_number",
+                    models.CharField(
+                        blank=True,
+                        max_length=12,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{2,7}-\\d{2}-\\d$", "A CAS number looks like 7440-55-3."
+                            )
+                        ],
+                        verbose_name="CAS number",
+                    ),
+                ),
+                (
+                    "hs_codes",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Harmonized System codes, as digit strings.",
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Groups this material belongs to; groups can themselves sit in groups.",
+                        limit_choices_to={"category": "group"},
+                        related_name="members",
+                        to="timeline.material",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Measure',
+            name="Measure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(help_text='Stable URL-safe identifier, e.g. cn-mofcom-2025-62.', max_length=100, unique=True)),
-                ('title', models.CharField(max_length=300)),
-                ('reference', models.CharField(blank=True, help_text='Official reference of the document.', max_length=300)),
-                ('measure_type', models.CharField(choices=[('export_licence_requirement', 'Export licence requirement'), ('export_prohibition', 'Export prohibition'), ('technology_export_restriction', 'Technology export restriction'), ('cooperation_prohibition', 'Cooperation prohibition'), ('extraterritorial_control', 'Extraterritorial control'), ('export_quota', 'Export quota'), ('suspension', 'Suspension'), ('standard', 'Standard'), ('investigation', 'Investigation'), ('other', 'Other')], max_length=40)),
-                ('summary', models.TextField(blank=True)),
-                ('announced_on', models.DateField(blank=True, null=True)),
-                ('effective_on', models.DateField(blank=True, null=True)),
-                ('ends_on', models.DateField(blank=True, help_text='First day on which the measure no longer applies; empty when open-ended.', null=True)),
-                ('confidence', models.CharField(choices=[('high', 'High'), ('medium', 'Medium'), ('low', 'Low')], default='high', help_text='How sure the record is, given its sources.', max_length=10)),
-                ('notes', models.TextField(blank=True, help_text='Where sources were thin or disagreed.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True)),
-                ('authorities', models.ManyToManyField(blank=True, related_name='measures', to='timeline.authority')),
-                ('jurisdiction', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='measures', to='timeline.jurisdiction')),
-                ('target_jurisdictions', models.ManyToManyField(blank=True, help_text='Countries the measure is aimed at; empty when it applies to all.', related_name='targeted_by', to='timeline.jurisdiction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.SlugField(
+                        help_text="Stable URL-safe identifier, e.g. cn-mofcom-2025-62.",
+                        max_length=100,
+                        unique=True,
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "reference",
+                    models.CharField(
+                        blank=True, help_text="Official reference of the document.", max_length=300
+                    ),
+                ),
+                (
+                    "measure_type",
+                    models.CharField(
+                        choices=[
+                            ("export_licence_requirement", "Export licence requirement"),
+                            ("export_prohibition", "Export prohibition"),
+                            ("technology_export_restriction", "Technology export restriction"),
+                            ("cooperation_prohibition", "Cooperation prohibition"),
+                            ("extraterritorial_control", "Extraterritorial control"),
+                            ("export_quota", "Export quota"),
+                            ("suspension", "Suspension"),
+                            ("standard", "Standard"),
+                            ("investigation", "Investigation"),
+                            ("other", "Other"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("summary", models.TextField(blank=True)),
+                ("announced_on", models.DateField(blank=True, null=True)),
+                ("effective_on", models.DateField(blank=True, null=True)),
+                (
+                    "ends_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="First day on which the measure no longer applies; empty when open-ended.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[("high", "High"), ("medium", "Medium"), ("low", "Low")],
+                        default="high",
+                        help_text="How sure the record is, given its sources.",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "notes",
+                    models.TextField(blank=True, help_text="Where sources were thin or disagreed."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True)),
+                (
+                    "authorities",
+                    models.ManyToManyField(
+                        blank=True, related_name="measures", to="timeline.authority"
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="measures",
+                        to="timeline.jurisdiction",
+                    ),
+                ),
+                (
+                    "target_jurisdictions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Countries the measure is aimed at; empty when it applies to all.",
+                        related_name="targeted_by",
+                        to="timeline.jurisdiction",
+                    ),
+                ),
             ],
             options={
-                'ordering': [models.OrderBy(models.F('effective_on'), descending=True, nulls_last=True), 'key'],
+                "ordering": [
+                    models.OrderBy(models.F("effective_on"), descending=True, nulls_last=True),
+                    "key",
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MeasureEvent',
+            name="MeasureEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('type', models.CharField(choices=[('announced', 'Announced'), ('published', 'Published'), ('effective', 'Took effect'), ('amended', 'Amended'), ('suspended', 'Suspended'), ('reinstated', 'Reinstated'), ('extended', 'Extended'), ('ended', 'Ended'), ('note', 'Note')], max_length=20)),
-                ('note', models.TextField(blank=True)),
-                ('source_url', models.URLField(blank=True, max_length=500)),
-                ('derived', models.BooleanField(default=False, editable=False, help_text="Put on the timeline from the measure's own dates, not recorded by an editor.")),
-                ('measure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='timeline.measure')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("announced", "Announced"),
+                            ("published", "Published"),
+                            ("effective", "Took effect"),
+                            ("amended", "Amended"),
+                            ("suspended", "Suspended"),
+                            ("reinstated", "Reinstated"),
+                            ("extended", "Extended"),
+                            ("ended", "Ended"),
+                            ("note", "Note"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("source_url", models.URLField(blank=True, max_length=500)),
+                (
+                    "derived",
+                    models.BooleanField(
+                        default=False,
+                        editable=False,
+                        help_text="Put on the timeline from the measure's own dates, not recorded by an editor.",
+                    ),
+                ),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="timeline.measure",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date', 'type', 'id'],
+                "ordering": ["date", "type", "id"],
             },
         ),
         migrations.CreateModel(
-            name='MeasureMaterial',
+            name="MeasureMaterial",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(blank=True, help_text='Which forms or items of the material are covered.', max_length=1000)),
-                ('material', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='measure_links', to='timeline.material')),
-                ('measure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='material_links', to='timeline.measure')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        blank=True,
+                        help_text="Which forms or items of the material are covered.",
+                        max_length=1000,
+                    ),
+                ),
+                (
+                    "material",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="measure_links",
+                        to="timeline.material",
+                    ),
+                ),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="material_links",
+                        to="timeline.measure",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['measure', 'material__name'],
+                "ordering": ["measure", "material__name"],
             },
         ),
         migrations.AddField(
-            model_name='measure',
-            name='materials',
-            field=models.ManyToManyField(blank=True, related_name='measures', through='timeline.MeasureMaterial', to='timeline.material'),
+            model_name="measure",
+            name="materials",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="measures",
+                through="timeline.MeasureMaterial",
+                to="timeline.material",
+            ),
         ),
         migrations.CreateModel(
-            name='MeasureRelation',
+            name="MeasureRelation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('relation', models.CharField(choices=[('amends', 'Amends'), ('supersedes', 'Supersedes'), ('suspends', 'Suspends'), ('expands', 'Expands'), ('implements', 'Implements'), ('extends', 'Extends')], max_length=20)),
-                ('from_measure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relations', to='timeline.measure')),
-                ('to_measure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='inbound_relations', to='timeline.measure')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("amends", "Amends"),
+                            ("supersedes", "Supersedes"),
+                            ("suspends", "Suspends"),
+                            ("expands", "Expands"),
+                            ("implements", "Implements"),
+                            ("extends", "Extends"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "from_measure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relations",
+                        to="timeline.measure",
+                    ),
+                ),
+                (
+                    "to_measure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="inbound_relations",
+                        to="timeline.measure",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['from_measure', 'relation', 'to_measure__key'],
+                "ordering": ["from_measure", "relation", "to_measure__key"],
             },
         ),
         migrations.CreateModel(
-            name='MeasureSource',
+            name="MeasureSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=500)),
-                ('title', models.CharField(blank=True, max_length=500)),
-                ('publisher', models.CharField(blank=True, max_length=200)),
-                ('published_on', models.DateField(blank=True, null=True)),
-                ('measure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sources', to='timeline.measure')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=500)),
+                ("title", models.CharField(blank=True, max_length=500)),
+                ("publisher", models.CharField(blank=True, max_length=200)),
+                ("published_on", models.DateField(blank=True, null=True)),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sources",
+                        to="timeline.measure",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['measure', 'id'],
+                "ordering": ["measure", "id"],
             },
         ),
         migrations.AddField(
-            model_name='measure',
-            name='sectors',
-            field=models.ManyToManyField(blank=True, related_name='measures', to='timeline.sector'),
+            model_name="measure",
+            name="sectors",
+            field=models.ManyToManyField(blank=True, related_name="measures", to="timeline.sector"),
         ),
         migrations.AddConstraint(
-            model_name='authority',
-            constraint=models.UniqueConstraint(fields=('jurisdiction', 'abbreviation'), name='authority_abbreviation_unique_per_jurisdiction'),
+            model_name="authority",
+            constraint=models.UniqueConstraint(
+                fields=("jurisdiction", "abbreviation"),
+                name="authority_abbreviation_unique_per_jurisdiction",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='material',
-            constraint=models.UniqueConstraint(condition=models.Q(('symbol', ''), _negated=True), fields=('symbol',), name='material_symbol_unique'),
+            model_name="material",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("symbol", ""), _negated=True),
+                fields=("symbol",),
+                name="material_symbol_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='material',
-            constraint=models.CheckConstraint(condition=models.Q(('atomic_number__isnull', True), models.Q(('atomic_number__gte', 1), ('atomic_number__lte', 118)), _connector='OR'), name='material_atomic_number_range'),
+            model_name="material",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("atomic_number__isnull", True),
+                    models.Q(("atomic_number__gte", 1), ("atomic_number__lte", 118)),
+                    _connector="OR",
+                ),
+                name="material_atomic_number_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='measureevent',
-            index=models.Index(fields=['measure', 'type', 'date'], name='event_measure_type_date_idx'),
+            model_name="measureevent",
+            index=models.Index(
+                fields=["measure", "type", "date"], name="event_measure_type_date_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='measureevent',
-            index=models.Index(fields=['date', 'type', 'id'], name='event_date_idx'),
+            model_name="measureevent",
+            index=models.Index(fields=["date", "type", "id"], name="event_date_idx"),
         ),
         migrations.AddConstraint(
-            model_name='measureevent',
-            constraint=models.CheckConstraint(condition=models.Q(('type__in', ['announced', 'published', 'effective', 'amended', 'suspended', 'reinstated', 'extended', 'ended', 'note'])), name='event_type_valid'),
+            model_name="measureevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "type__in",
+                        [
+                            "announced",
+                            "published",
+                            "effective",
+                            "amended",
+                            "suspended",
+                            "reinstated",
+                            "extended",
+                            "ended",
+                            "note",
+                        ],
+                    )
+                ),
+                name="event_type_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='measurematerial',
-            index=models.Index(fields=['material', 'measure'], name='measure_material_rev_idx'),
+            model_name="measurematerial",
+            index=models.Index(fields=["material", "measure"], name="measure_material_rev_idx"),
         ),
         migrations.AddConstraint(
-            model_name='measurematerial',
-            constraint=models.UniqueConstraint(fields=('measure', 'material'), name='measure_material_unique'),
+            model_name="measurematerial",
+            constraint=models.UniqueConstraint(
+                fields=("measure", "material"), name="measure_material_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measurerelation',
-            constraint=models.UniqueConstraint(fields=('from_measure', 'to_measure', 'relation'), name='measure_relation_unique'),
+            model_name="measurerelation",
+            constraint=models.UniqueConstraint(
+                fields=("from_measure", "to_measure", "relation"), name="measure_relation_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measurerelation',
-            constraint=models.CheckConstraint(condition=models.Q(('from_measure', models.F('to_measure')), _negated=True), name='measure_relation_not_self'),
+            model_name="measurerelation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("from_measure", models.F("to_measure")), _negated=True),
+                name="measure_relation_not_self",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measuresource',
-            constraint=models.UniqueConstraint(fields=('measure', 'url'), name='measure_source_url_unique'),
+            model_name="measuresource",
+            constraint=models.UniqueConstraint(
+                fields=("measure", "url"), name="measure_source_url_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='measure',
-            index=models.Index(fields=['effective_on', 'key'], name='measure_effective_key_idx'),
+            model_name="measure",
+            index=models.Index(fields=["effective_on", "key"], name="measure_effective_key_idx"),
         ),
         migrations.AddIndex(
-            model_name='measure',
-            index=models.Index(fields=['announced_on'], name='measure_announced_idx'),
+            model_name="measure",
+            index=models.Index(fields=["announced_on"], name="measure_announced_idx"),
         ),
         migrations.AddIndex(
-            model_name='measure',
-            index=models.Index(fields=['ends_on'], name='measure_ends_idx'),
+            model_name="measure",
+            index=models.Index(fields=["ends_on"], name="measure_ends_idx"),
         ),
         migrations.AddIndex(
-            model_name='measure',
-            index=models.Index(fields=['measure_type'], name='measure_type_idx'),
+            model_name="measure",
+            index=models.Index(fields=["measure_type"], name="measure_type_idx"),
         ),
         migrations.AddConstraint(
-            model_name='measure',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('effective_on__isnull', True), ('ends_on__gt', models.F('effective_on')), _connector='OR'), name='measure_ends_after_effective'),
+            model_name="measure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ends_on__isnull", True),
+                    ("effective_on__isnull", True),
+                    ("ends_on__gt", models.F("effective_on")),
+                    _connector="OR",
+                ),
+                name="measure_ends_after_effective",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measure',
-            constraint=models.CheckConstraint(condition=models.Q(('measure_type__in', ['export_licence_requirement', 'export_prohibition', 'technology_export_restriction', 'cooperation_prohibition', 'extraterritorial_control', 'export_quota', 'suspension', 'standard', 'investigation', 'other'])), name='measure_type_valid'),
+            model_name="measure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "measure_type__in",
+                        [
+                            "export_licence_requirement",
+                            "export_prohibition",
+                            "technology_export_restriction",
+                            "cooperation_prohibition",
+                            "extraterritorial_control",
+                            "export_quota",
+                            "suspension",
+                            "standard",
+                            "investigation",
+                            "other",
+                        ],
+                    )
+                ),
+                name="measure_type_valid",
+            ),
         ),
     ]

@@ -8,142 +8,402 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('timeline', '0001_initial'),
+        ("timeline", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalAuthority',
+            name="HistoricalAuthority",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100)),
-                ('name', models.CharField(max_length=300)),
-                ('abbreviation', models.CharField(help_text='Short name the authority goes by (MOFCOM, GAC, BIS).', max_length=40)),
-                ('website', models.URLField(blank=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('jurisdiction', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.jurisdiction')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100)),
+                ("name", models.CharField(max_length=300)),
+                (
+                    "abbreviation",
+                    models.CharField(
+                        help_text="Short name the authority goes by (MOFCOM, GAC, BIS).",
+                        max_length=40,
+                    ),
+                ),
+                ("website", models.URLField(blank=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="timeline.jurisdiction",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical authority',
-                'verbose_name_plural': 'historical authorities',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical authority",
+                "verbose_name_plural": "historical authorities",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalJurisdiction',
+            name="HistoricalJurisdiction",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.CharField(db_index=True, help_text='ISO 3166-1 alpha-2 code, or a bloc code such as EU.', max_length=8, validators=[django.core.validators.RegexValidator('^[A-Z]{2,8}$', 'Use an ISO 3166-1 alpha-2 code (CN, US) or an upper-case bloc code (EU).')])),
-                ('name', models.CharField(max_length=200)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        db_index=True,
+                        help_text="ISO 3166-1 alpha-2 code, or a bloc code such as EU.",
+                        max_length=8,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{2,8}$",
+                                "Use an ISO 3166-1 alpha-2 code (CN, US) or an upper-case bloc code (EU).",
+                            )
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical jurisdiction',
-                'verbose_name_plural': 'historical jurisdictions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical jurisdiction",
+                "verbose_name_plural": "historical jurisdictions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalMaterial',
+            name="HistoricalMaterial",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100)),
-                ('name', models.CharField(db_index=True, max_length=200)),
-                ('category', models.CharField(choices=[('rare_earth_element', 'Rare-earth element'), ('critical_mineral', 'Critical mineral'), ('technology', 'Technology'), ('product', 'Product'), ('group', 'Group')], max_length=32)),
-                ('symbol', models.CharField(blank=True, help_text='Chemical symbol, for elements.', max_length=3)),
-                ('atomic_number', models.PositiveSmallIntegerField(blank=True, help_text='For elements.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(118)])),
-                ('cas_number', models.CharField(blank=True, max_length=12, validators=[django.core.validators.RegexValidator('^\\d{2,7}-\\d{2}-\\d$', 'A CAS number looks like 7440-55-3.')], verbose_name='CAS number')),
-                ('hs_codes', models.JSONField(blank=True, default=list, help_text='Harmonized System codes, as digit strings.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100)),
+                ("name", models.CharField(db_index=True, max_length=200)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("rare_earth_element", "Rare-earth element"),
+                            ("critical_mineral", "Critical mineral"),
+                            ("technology", "Technology"),
+                            ("product", "Product"),
+                            ("group", "Group"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "symbol",
+                    models.CharField(
+                        blank=True, help_text="Chemical symbol, for elements.", max_length=3
+                    ),
+                ),
+                (
+                    "atomic_number",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="For elements.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(118),
+                        ],
+                    ),
+                ),
+                (
+                    "cas_number",
+                    models.CharField(
+                        blank=True,
+                        max_length=12,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{2,7}-\\d{2}-\\d$", "A CAS number looks like 7440-55-3."
+                            )
+                        ],
+                        verbose_name="CAS number",
+                    ),
+                ),
+                (
+                    "hs_codes",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Harmonized System codes, as digit strings.",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical material',
-                'verbose_name_plural': 'historical materials',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical material",
+                "verbose_name_plural": "historical materials",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalMaterial_groups',
+            name="HistoricalMaterial_groups",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('from_material', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.material')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='timeline.historicalmaterial')),
-                ('to_material', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.material')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "from_material",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="timeline.material",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="timeline.historicalmaterial",
+                    ),
+                ),
+                (
+                    "to_material",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="timeline.material",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalMaterial_groups',
+                "verbose_name": "HistoricalMaterial_groups",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalMeasure',
+            name="HistoricalMeasure",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('parts', models.JSONField(default=dict, help_text='The nested lists as they were, by natural keys.')),
-                ('key', models.SlugField(help_text='Stable URL-safe identifier, e.g. cn-mofcom-2025-62.', max_length=100)),
-                ('title', models.CharField(max_length=300)),
-                ('reference', models.CharField(blank=True, help_text='Official reference of the document.', max_length=300)),
-                ('measure_type', models.CharField(choices=[('export_licence_requirement', 'Export licence requirement'), ('export_prohibition', 'Export prohibition'), ('technology_export_restriction', 'Technology export restriction'), ('cooperation_prohibition', 'Cooperation prohibition'), ('extraterritorial_control', 'Extraterritorial control'), ('export_quota', 'Export quota'), ('suspension', 'Suspension'), ('standard', 'Standard'), ('investigation', 'Investigation'), ('other', 'Other')], max_length=40)),
-                ('summary', models.TextField(blank=True)),
-                ('announced_on', models.DateField(blank=True, null=True)),
-                ('effective_on', models.DateField(blank=True, null=True)),
-                ('ends_on', models.DateField(blank=True, help_text='First day on which the measure no longer applies; empty when open-ended.', null=True)),
-                ('confidence', models.CharField(choices=[('high', 'High'), ('medium', 'Medium'), ('low', 'Low')], default='high', help_text='How sure the record is, given its sources.', max_length=10)),
-                ('notes', models.TextField(blank=True, help_text='Where sources were thin or disagreed.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('jurisdiction', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.jurisdiction')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "parts",
+                    models.JSONField(
+                        default=dict, help_text="The nested lists as they were, by natural keys."
+                    ),
+                ),
+                (
+                    "key",
+                    models.SlugField(
+                        help_text="Stable URL-safe identifier, e.g. cn-mofcom-2025-62.",
+                        max_length=100,
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "reference",
+                    models.CharField(
+                        blank=True, help_text="Official reference of the document.", max_length=300
+                    ),
+                ),
+                (
+                    "measure_type",
+                    models.CharField(
+                        choices=[
+                            ("export_licence_requirement", "Export licence requirement"),
+                            ("export_prohibition", "Export prohibition"),
+                            ("technology_export_restriction", "Technology export restriction"),
+                            ("cooperation_prohibition", "Cooperation prohibition"),
+                            ("extraterritorial_control", "Extraterritorial control"),
+                            ("export_quota", "Export quota"),
+                            ("suspension", "Suspension"),
+                            ("standard", "Standard"),
+                            ("investigation", "Investigation"),
+                            ("other", "Other"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("summary", models.TextField(blank=True)),
+                ("announced_on", models.DateField(blank=True, null=True)),
+                ("effective_on", models.DateField(blank=True, null=True)),
+                (
+                    "ends_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="First day on which the measure no longer applies; empty when open-ended.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[("high", "High"), ("medium", "Medium"), ("low", "Low")],
+                        default="high",
+                        help_text="How sure the record is, given its sources.",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "notes",
+                    models.TextField(blank=True, help_text="Where sources were thin or disagreed."),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="timeline.jurisdiction",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical measure',
-                'verbose_name_plural': 'historical measures',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical measure",
+                "verbose_name_plural": "historical measures",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalSector',
+            name="HistoricalSector",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100)),
-                ('name', models.CharField(db_index=True, max_length=200)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100)),
+                ("name", models.CharField(db_index=True, max_length=200)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical sector',
-                'verbose_name_plural': 'historical sectors',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical sector",
+                "verbose_name_plural": "historical sectors",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),

@@ -6,50 +6,137 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('timeline', '0002_history'),
+        ("timeline", "0002_history"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalmeasure',
-            name='announced_on',
-            field=models.DateField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Give a date from 1900-01-01 on.'), django.core.validators.MaxValueValidator(datetime.date(2199, 12, 31), 'Give a date up to 2199-12-31.')]),
+            model_name="historicalmeasure",
+            name="announced_on",
+            field=models.DateField(
+                blank=True,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        datetime.date(1900, 1, 1), "Give a date from 1900-01-01 on."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        datetime.date(2199, 12, 31), "Give a date up to 2199-12-31."
+                    ),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalmeasure',
-            name='effective_on',
-            field=models.DateField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Give a date from 1900-01-01 on.'), django.core.validators.MaxValueValidator(datetime.date(2199, 12, 31), 'Give a date up to 2199-12-31.')]),
+            model_name="historicalmeasure",
+            name="effective_on",
+            field=models.DateField(
+                blank=True,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        datetime.date(1900, 1, 1), "Give a date from 1900-01-01 on."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        datetime.date(2199, 12, 31), "Give a date up to 2199-12-31."
+                    ),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalmeasure',
-            name='ends_on',
-            field=models.DateField(blank=True, help_text='First day on which the measure no longer applies; empty when open-ended.', null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Give a date from 1900-01-01 on.'), django.core.validators.MaxValueValidator(datetime.date(2199, 12, 31), 'Give a date up to 2199-12-31.')]),
+            model_name="historicalmeasure",
+            name="ends_on",
+            field=models.DateField(
+                blank=True,
+                help_text="First day on which the measure no longer applies; empty when open-ended.",
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        datetime.date(1900, 1, 1), "Give a date from 1900-01-01 on."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        datetime.date(2199, 12, 31), "Give a date up to 2199-12-31."
+                    ),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='measure',
-            name='announced_on',
-            field=models.DateField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Give a date from 1900-01-01 on.'), django.core.validators.MaxValueValidator(datetime.date(2199, 12, 31), 'Give a date up to 2199-12-31.')]),
+            model_name="measure",
+            name="announced_on",
+            field=models.DateField(
+                blank=True,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        datetime.date(1900, 1, 1), "Give a date from 1900-01-01 on."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        datetime.date(2199, 12, 31), "Give a date up to 2199-12-31."
+                    ),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='measure',
-            name='effective_on',
-            field=models.DateField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Give a date from 1900-01-01 on.'), django.core.validators.MaxValueValidator(datetime.date(2199, 12, 31), 'Give a date up to 2199-12-31.')]),
+            model_name="measure",
+            name="effective_on",
+            field=models.DateField(
+                blank=True,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        datetime.date(1900, 1, 1), "Give a date from 1900-01-01 on."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        datetime.date(2199, 12, 31), "Give a date up to 2199-12-31."
+                    ),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='measure',
-            name='ends_on',
-            field=models.DateField(blank=True, help_text='First day on which the measure no longer applies; empty when open-ended.', null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Give a date from 1900-01-01 on.'), django.core.validators.MaxValueValidator(datetime.date(2199, 12, 31), 'Give a date up to 2199-12-31.')]),
+            model_name="measure",
+            name="ends_on",
+            field=models.DateField(
+                blank=True,
+                help_text="First day on which the measure no longer applies; empty when open-ended.",
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        datetime.date(1900, 1, 1), "Give a date from 1900-01-01 on."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        datetime.date(2199, 12, 31), "Give a date up to 2199-12-31."
+                    ),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='measureevent',
-            name='date',
-            field=models.DateField(validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Give a date from 1900-01-01 on.'), django.core.validators.MaxValueValidator(datetime.date(2199, 12, 31), 'Give a date up to 2199-12-31.')]),
+            model_name="measureevent",
+            name="date",
+            field=models.DateField(
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        datetime.date(1900, 1, 1), "Give a date from 1900-01-01 on."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        datetime.date(2199, 12, 31), "Give a date up to 2199-12-31."
+                    ),
+                ]
+            ),
         ),
         migrations.AlterField(
-            model_name='measuresource',
-            name='published_on',
-            field=models.DateField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Give a date from 1900-01-01 on.'), django.core.validators.MaxValueValidator(datetime.date(2199, 12, 31), 'Give a date up to 2199-12-31.')]),
+            model_name="measuresource",
+            name="published_on",
+            field=models.DateField(
+                blank=True,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        datetime.date(1900, 1, 1), "Give a date from 1900-01-01 on."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        datetime.date(2199, 12, 31), "Give a date up to 2199-12-31."
+                    ),
+                ],
+            ),
         ),
     ]

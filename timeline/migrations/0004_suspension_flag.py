@@ -13,16 +13,19 @@ def flag_suspended_measures(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('timeline', '0003_date_ranges'),
+        ("timeline", "0003_date_ranges"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='measure',
-            name='has_suspension_events',
-            field=models.BooleanField(default=False, editable=False, help_text='Whether any suspended or reinstated event is recorded; kept by sync_derived_events so the status rule in SQL skips the event lookup for the rest.'),
+            model_name="measure",
+            name="has_suspension_events",
+            field=models.BooleanField(
+                default=False,
+                editable=False,
+                help_text="Whether any suspended or reinstated event is recorded; kept by sync_derived_events so the status rule in SQL skips the event lookup for the rest.",
+            ),
         ),
         migrations.RunPython(flag_suspended_measures, migrations.RunPython.noop),
     ]

@@ -8,17 +8,21 @@ def create_version_row(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('timeline', '0004_suspension_flag'),
+        ("timeline", "0004_suspension_flag"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TimelineVersion',
+            name="TimelineVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.PositiveBigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("value", models.PositiveBigIntegerField(default=0)),
             ],
         ),
         migrations.RunPython(create_version_row, migrations.RunPython.noop),

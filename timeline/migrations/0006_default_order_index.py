@@ -4,18 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('timeline', '0005_timeline_version'),
+        ("timeline", "0005_timeline_version"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='measure',
-            name='measure_effective_key_idx',
+            model_name="measure",
+            name="measure_effective_key_idx",
         ),
         migrations.AddIndex(
-            model_name='measure',
-            index=models.Index(fields=['-effective_on', 'key'], name='measure_effective_key_idx'),
+            model_name="measure",
+            index=models.Index(fields=["-effective_on", "key"], name="measure_effective_key_idx"),
         ),
     ]

@@ -6,34 +6,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('timeline', '0007_postgres_default_order_index'),
+        ("timeline", "0007_postgres_default_order_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicaljurisdiction',
-            name='kind',
-            field=models.CharField(choices=[('country', 'Country or territory (ISO 3166-1)'), ('bloc', 'Bloc (customs union or economic community)'), ('organisation', 'International organisation')], default='country', help_text='Country or territory, bloc, or international organisation.', max_length=20),
+            model_name="historicaljurisdiction",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("country", "Country or territory (ISO 3166-1)"),
+                    ("bloc", "Bloc (customs union or economic community)"),
+                    ("organisation", "International organisation"),
+                ],
+                default="country",
+                help_text="Country or territory, bloc, or international organisation.",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='jurisdiction',
-            name='kind',
-            field=models.CharField(choices=[('country', 'Country or territory (ISO 3166-1)'), ('bloc', 'Bloc (customs union or economic community)'), ('organisation', 'International organisation')], default='country', help_text='Country or territory, bloc, or international organisation.', max_length=20),
+            model_name="jurisdiction",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("country", "Country or territory (ISO 3166-1)"),
+                    ("bloc", "Bloc (customs union or economic community)"),
+                    ("organisation", "International organisation"),
+                ],
+                default="country",
+                help_text="Country or territory, bloc, or international organisation.",
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicaljurisdiction',
-            name='code',
-            field=timeline.models.JurisdictionCodeField(db_index=True, help_text='ISO 3166-1 alpha-2 code, or a bloc code such as EU; any case on input.', max_length=8, validators=[django.core.validators.RegexValidator('^[A-Z]{2,8}$', 'Use an ISO 3166-1 alpha-2 code (CN, US) or a bloc code of up to 8 letters (EU).')]),
+            model_name="historicaljurisdiction",
+            name="code",
+            field=timeline.models.JurisdictionCodeField(
+                db_index=True,
+                help_text="ISO 3166-1 alpha-2 code, or a bloc code such as EU; any case on input.",
+                max_length=8,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[A-Z]{2,8}$",
+                        "Use an ISO 3166-1 alpha-2 code (CN, US) or a bloc code of up to 8 letters (EU).",
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='jurisdiction',
-            name='code',
-            field=timeline.models.JurisdictionCodeField(help_text='ISO 3166-1 alpha-2 code, or a bloc code such as EU; any case on input.', max_length=8, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z]{2,8}$', 'Use an ISO 3166-1 alpha-2 code (CN, US) or a bloc code of up to 8 letters (EU).')]),
+            model_name="jurisdiction",
+            name="code",
+            field=timeline.models.JurisdictionCodeField(
+                help_text="ISO 3166-1 alpha-2 code, or a bloc code such as EU; any case on input.",
+                max_length=8,
+                unique=True,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[A-Z]{2,8}$",
+                        "Use an ISO 3166-1 alpha-2 code (CN, US) or a bloc code of up to 8 letters (EU).",
+                    )
+                ],
+            ),
         ),
         migrations.AddConstraint(
-            model_name='jurisdiction',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['country', 'bloc', 'organisation'])), name='jurisdiction_kind_valid'),
+            model_name="jurisdiction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["country", "bloc", "organisation"])),
+                name="jurisdiction_kind_valid",
+            ),
         ),
     ]

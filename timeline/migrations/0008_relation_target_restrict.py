@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('timeline', '0007_postgres_default_order_index'),
+        ("timeline", "0007_postgres_default_order_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='measurerelation',
-            name='to_measure',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='inbound_relations', to='timeline.measure'),
+            model_name="measurerelation",
+            name="to_measure",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.RESTRICT,
+                related_name="inbound_relations",
+                to="timeline.measure",
+            ),
         ),
     ]

@@ -5,34 +5,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('timeline', '0009_builtin_jurisdictions'),
+        ("timeline", "0009_builtin_jurisdictions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalmaterial',
-            name='hs_codes',
-            field=models.JSONField(blank=True, default=list, help_text='Harmonized System codes, as digit strings: an HS 2022 chapter, heading or subheading, or a national tariff line of 8 to 10 digits under a listed subheading.'),
+            model_name="historicalmaterial",
+            name="hs_codes",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="Harmonized System codes, as digit strings: an HS 2022 chapter, heading or subheading, or a national tariff line of 8 to 10 digits under a listed subheading.",
+            ),
         ),
         migrations.AlterField(
-            model_name='material',
-            name='hs_codes',
-            field=models.JSONField(blank=True, default=list, help_text='Harmonized System codes, as digit strings: an HS 2022 chapter, heading or subheading, or a national tariff line of 8 to 10 digits under a listed subheading.'),
+            model_name="material",
+            name="hs_codes",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="Harmonized System codes, as digit strings: an HS 2022 chapter, heading or subheading, or a national tariff line of 8 to 10 digits under a listed subheading.",
+            ),
         ),
         migrations.CreateModel(
-            name='HSCode',
+            name="HSCode",
             fields=[
-                ('code', models.CharField(help_text='2, 4 or 6 digits: chapter, heading, subheading.', max_length=6, primary_key=True, serialize=False)),
-                ('level', models.CharField(choices=[('chapter', 'Chapter (2 digits)'), ('heading', 'Heading (4 digits)'), ('subheading', 'Subheading (6 digits)')], max_length=10)),
-                ('description', models.TextField()),
-                ('parent', models.ForeignKey(blank=True, help_text='The chapter of a heading, the heading of a subheading; none for a chapter.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='timeline.hscode')),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="2, 4 or 6 digits: chapter, heading, subheading.",
+                        max_length=6,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("chapter", "Chapter (2 digits)"),
+                            ("heading", "Heading (4 digits)"),
+                            ("subheading", "Subheading (6 digits)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("description", models.TextField()),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The chapter of a heading, the heading of a subheading; none for a chapter.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="timeline.hscode",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HS code',
-                'ordering': ['code'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('level__in', ['chapter', 'heading', 'subheading'])), name='hs_code_level_valid')],
+                "verbose_name": "HS code",
+                "ordering": ["code"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("level__in", ["chapter", "heading", "subheading"])),
+                        name="hs_code_level_valid",
+                    )
+                ],
             },
         ),
     ]

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('timeline', '0008_relation_target_restrict'),
-        ('timeline', '0011_hs_nomenclature'),
+        ("timeline", "0008_relation_target_restrict"),
+        ("timeline", "0011_hs_nomenclature"),
     ]
 
-    operations = [
-    ]
+    operations = []

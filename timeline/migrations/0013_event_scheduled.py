@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('timeline', '0012_merge_reference_data_and_relation_restrict'),
+        ("timeline", "0012_merge_reference_data_and_relation_restrict"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='measureevent',
-            name='scheduled',
-            field=models.BooleanField(default=False, help_text='Announced in advance, but no source confirms it happened: a plan, not a fact. Clear it once a source confirms the event.'),
+            model_name="measureevent",
+            name="scheduled",
+            field=models.BooleanField(
+                default=False,
+                help_text="Announced in advance, but no source confirms it happened: a plan, not a fact. Clear it once a source confirms the event.",
+            ),
         ),
     ]

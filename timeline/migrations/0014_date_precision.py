@@ -4,53 +4,97 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('timeline', '0013_event_scheduled'),
+        ("timeline", "0013_event_scheduled"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalmeasure',
-            name='announced_on_precision',
-            field=models.CharField(choices=[('day', 'Day'), ('month', 'Month'), ('year', 'Year')], default='day', help_text='How precisely announced_on is known: day, month or year. A date known to the month or year is stored as the first day of that period.', max_length=5),
+            model_name="historicalmeasure",
+            name="announced_on_precision",
+            field=models.CharField(
+                choices=[("day", "Day"), ("month", "Month"), ("year", "Year")],
+                default="day",
+                help_text="How precisely announced_on is known: day, month or year. A date known to the month or year is stored as the first day of that period.",
+                max_length=5,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalmeasure',
-            name='effective_on_precision',
-            field=models.CharField(choices=[('day', 'Day'), ('month', 'Month'), ('year', 'Year')], default='day', help_text='How precisely effective_on is known: day, month or year. A date known to the month or year is stored as the first day of that period.', max_length=5),
+            model_name="historicalmeasure",
+            name="effective_on_precision",
+            field=models.CharField(
+                choices=[("day", "Day"), ("month", "Month"), ("year", "Year")],
+                default="day",
+                help_text="How precisely effective_on is known: day, month or year. A date known to the month or year is stored as the first day of that period.",
+                max_length=5,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalmeasure',
-            name='ends_on_precision',
-            field=models.CharField(choices=[('day', 'Day'), ('month', 'Month'), ('year', 'Year')], default='day', help_text='How precisely ends_on is known: day, month or year. A date known to the month or year is stored as the first day of that period.', max_length=5),
+            model_name="historicalmeasure",
+            name="ends_on_precision",
+            field=models.CharField(
+                choices=[("day", "Day"), ("month", "Month"), ("year", "Year")],
+                default="day",
+                help_text="How precisely ends_on is known: day, month or year. A date known to the month or year is stored as the first day of that period.",
+                max_length=5,
+            ),
         ),
         migrations.AddField(
-            model_name='measure',
-            name='announced_on_precision',
-            field=models.CharField(choices=[('day', 'Day'), ('month', 'Month'), ('year', 'Year')], default='day', help_text='How precisely announced_on is known: day, month or year. A date known to the month or year is stored as the first day of that period.', max_length=5),
+            model_name="measure",
+            name="announced_on_precision",
+            field=models.CharField(
+                choices=[("day", "Day"), ("month", "Month"), ("year", "Year")],
+                default="day",
+                help_text="How precisely announced_on is known: day, month or year. A date known to the month or year is stored as the first day of that period.",
+                max_length=5,
+            ),
         ),
         migrations.AddField(
-            model_name='measure',
-            name='effective_on_precision',
-            field=models.CharField(choices=[('day', 'Day'), ('month', 'Month'), ('year', 'Year')], default='day', help_text='How precisely effective_on is known: day, month or year. A date known to the month or year is stored as the first day of that period.', max_length=5),
+            model_name="measure",
+            name="effective_on_precision",
+            field=models.CharField(
+                choices=[("day", "Day"), ("month", "Month"), ("year", "Year")],
+                default="day",
+                help_text="How precisely effective_on is known: day, month or year. A date known to the month or year is stored as the first day of that period.",
+                max_length=5,
+            ),
         ),
         migrations.AddField(
-            model_name='measure',
-            name='ends_on_precision',
-            field=models.CharField(choices=[('day', 'Day'), ('month', 'Month'), ('year', 'Year')], default='day', help_text='How precisely ends_on is known: day, month or year. A date known to the month or year is stored as the first day of that period.', max_length=5),
+            model_name="measure",
+            name="ends_on_precision",
+            field=models.CharField(
+                choices=[("day", "Day"), ("month", "Month"), ("year", "Year")],
+                default="day",
+                help_text="How precisely ends_on is known: day, month or year. A date known to the month or year is stored as the first day of that period.",
+                max_length=5,
+            ),
         ),
         migrations.AddField(
-            model_name='measureevent',
-            name='date_precision',
-            field=models.CharField(choices=[('day', 'Day'), ('month', 'Month'), ('year', 'Year')], default='day', help_text='How precisely the date is known: day, month or year. A date known to the month or year is stored as the first day of that period.', max_length=5),
+            model_name="measureevent",
+            name="date_precision",
+            field=models.CharField(
+                choices=[("day", "Day"), ("month", "Month"), ("year", "Year")],
+                default="day",
+                help_text="How precisely the date is known: day, month or year. A date known to the month or year is stored as the first day of that period.",
+                max_length=5,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measure',
-            constraint=models.CheckConstraint(condition=models.Q(('announced_on_precision__in', ['day', 'month', 'year']), ('effective_on_precision__in', ['day', 'month', 'year']), ('ends_on_precision__in', ['day', 'month', 'year'])), name='measure_date_precision_valid'),
+            model_name="measure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("announced_on_precision__in", ["day", "month", "year"]),
+                    ("effective_on_precision__in", ["day", "month", "year"]),
+                    ("ends_on_precision__in", ["day", "month", "year"]),
+                ),
+                name="measure_date_precision_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measureevent',
-            constraint=models.CheckConstraint(condition=models.Q(('date_precision__in', ['day', 'month', 'year'])), name='event_date_precision_valid'),
+            model_name="measureevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("date_precision__in", ["day", "month", "year"])),
+                name="event_date_precision_valid",
+            ),
         ),
     ]

@@ -27,32 +27,65 @@ def index_existing_measures(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('timeline', '0014_date_precision'),
+        ("timeline", "0014_date_precision"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MeasureSearchDocument',
+            name="MeasureSearchDocument",
             fields=[
-                ('measure', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='search_document', serialize=False, to='timeline.measure')),
-                ('head', models.TextField(help_text='Key, title, reference, names of the listed materials.')),
-                ('body', models.TextField(help_text='Summary, notes, scopes, symbols, authority names, source titles.')),
-                ('related', models.TextField(help_text='Names of the groups of the listed materials and of their members.')),
+                (
+                    "measure",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="search_document",
+                        serialize=False,
+                        to="timeline.measure",
+                    ),
+                ),
+                (
+                    "head",
+                    models.TextField(
+                        help_text="Key, title, reference, names of the listed materials."
+                    ),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Summary, notes, scopes, symbols, authority names, source titles."
+                    ),
+                ),
+                (
+                    "related",
+                    models.TextField(
+                        help_text="Names of the groups of the listed materials and of their members."
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'measure search document',
+                "verbose_name": "measure search document",
             },
         ),
         migrations.CreateModel(
-            name='MeasureFullTextRow',
+            name="MeasureFullTextRow",
             fields=[
-                ('measure', models.OneToOneField(db_column='rowid', on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='full_text_row', serialize=False, to='timeline.measure')),
+                (
+                    "measure",
+                    models.OneToOneField(
+                        db_column="rowid",
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        primary_key=True,
+                        related_name="full_text_row",
+                        serialize=False,
+                        to="timeline.measure",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'timeline_measure_fts',
-                'managed': False,
+                "db_table": "timeline_measure_fts",
+                "managed": False,
             },
         ),
         migrations.RunPython(create_full_text_index, drop_full_text_index),

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('timeline', '0014_measure_search'),
-        ('timeline', '0015_measure_version_key_date_index'),
+        ("timeline", "0014_measure_search"),
+        ("timeline", "0015_measure_version_key_date_index"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -1,0 +1,125 @@
+"""iCalendar (RFC 5545) through the icalendar library: dated timeline entries as all-day
+events, with UIDs that stay the same while the entry does, so a subscribed calendar updates
+an entry whose date moved instead of adding another. Written event by event."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+
+from icalendar import Calendar, Event
+
+from timeline.precision import PartialDate
+
+from .atom import measure_summary
+from .base import Export, ExportRenderer
+
+END_OF_CALENDAR = b"END:VCALENDAR\r\n"
+# The measure's own dates: (field, the event type it stands for, what the event is).
+MEASURE_DATES = (
+    ("announced_on", "announced", "announced"),
+    ("effective_on", "effective", "entry into force"),
+    ("ends_on", "ended", "end"),
+)
+EVENT_WORDS = {
+    "announced": "announced",
+    "published": "published",
+    "effective": "took effect",
+    "amended": "amended",
+    "suspended": "suspended",
+    "reinstated": "reinstated (suspension ends)",
+    "extended": "extended",
+    "ended": "ended",
+    "note": "note",
+}
+
+
+def period(date: str) -> tuple[datetime.date, datetime.date]:
+    """The days a date covers, end exclusive: a day (``2025-06-01``), or the month or year of
+    a date known only that precisely (``2025-06``, ``2025``), rather than an invented day."""
+    known = PartialDate.parse(date)
+    return known.date, known.last_day + datetime.timedelta(days=1)
+
+
+def all_day(uid: str, date: str, summary: str, description: str, url: str, stamp) -> Event:
+    start, end = period(date)
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("summary", summary)
+    event.add("description", description)
+    event.add("url", url)
+    event.add("transp", "TRANSPARENT")  # a deadline, not a busy day
+    return event
+
+
+def measure_events(item: dict, host: str) -> Iterator[Event]:
+    """A measure's dates, then its recorded events other than those dates' own (an
+    announcement recorded on ``announced_on`` is listed once)."""
+    stamp = datetime.datetime.fromisoformat(item["updated_at"])
+    description = f"{measure_summary(item)}\n{item['url']}"
+    own = set()
+    for name, event_type, words in MEASURE_DATES:
+        if item[name]:
+            own.add((event_type, item[name]))
+            yield all_day(
+                f"{item['key']}.{event_type}@{host}",
+                item[name],
+                f"{item['title']}: {words}",
+                description,
+                item["url"],
+                stamp,
+            )
+    for entry in item["events"]:
+        if (entry["type"], entry["date"]) in own:
+            continue
+        words = EVENT_WORDS.get(entry["type"], entry["type"])
+        scheduled = " (scheduled)" if entry["scheduled"] else ""
+        yield all_day(
+            f"{item['key']}.{entry['type']}.{entry['date']}@{host}",
+            entry["date"],
+            f"{item['title']}: {words}{scheduled}",
+            "\n".join(part for part in (entry["note"], description) if part),
+            entry["source_url"] or item["url"],
+            stamp,
+        )
+
+
+def timeline_event(item: dict, host: str, stamp: datetime.datetime) -> Event:
+    measure = item["measure"]
+    words = EVENT_WORDS.get(item["type"], item["type"])
+    scheduled = " (scheduled)" if item["scheduled"] else ""
+    return all_day(
+        f"{measure['key']}.{item['type']}.{item['date']}@{host}",
+        item["date"],
+        f"{measure['title']}: {words}{scheduled}",
+        "\n".join(part for part in (item["note"], measure["url"]) if part),
+        item["source_url"] or measure["url"],
+        stamp,
+    )
+
+
+class ICSRenderer(ExportRenderer):
+    media_type = "text/calendar"
+    format = "ics"
+
+    def stream(self, export: Export) -> Iterator[bytes]:
+        calendar = Calendar()
+        calendar.add("prodid", "-//RegWatch//Timeline//EN")
+        calendar.add("version", "2.0")
+        calendar.add("calscale", "GREGORIAN")
+        calendar.add("method", "PUBLISH")
+        calendar.add("x-wr-calname", export.title)
+        calendar.add("name", export.title)
+        head = calendar.to_ical()
+        yield head.removesuffix(END_OF_CALENDAR)
+        host = export.request.get_host().split(":")[0]
+        for chunk in export.chunks:
+            if export.kind == "measures":
+                events = (event for item in chunk for event in measure_events(item, host))
+            else:
+                events = (timeline_event(item, host, export.last_modified) for item in chunk)
+            yield b"".join(event.to_ical() for event in events)
+        yield END_OF_CALENDAR
