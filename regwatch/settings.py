@@ -39,8 +39,12 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_standardized_errors",
+    "django_tasks",
+    "django_tasks_db",
     "timeline",
     "api",
+    "changelog",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -253,6 +257,51 @@ SPECTACULAR_SETTINGS = {
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
 }
+
+# ---------------------------------------------------------------- task queue and webhooks
+# Jobs (webhook deliveries) are rows in the application's own database (django-tasks'
+# database backend), written in the same transaction as the change they deliver; the worker
+# (`manage.py db_worker`) runs them. Several workers share one PostgreSQL database safely.
+TASKS = {
+    "default": {
+        "BACKEND": env.str("REGWATCH_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# Attempts per delivery (the first included) and the wait before each retry: the first retry
+# after REGWATCH_WEBHOOKS_RETRY_SECONDS, each next one REGWATCH_WEBHOOKS_RETRY_FACTOR times
+# longer, at most REGWATCH_WEBHOOKS_RETRY_MAX_SECONDS.
+REGWATCH_WEBHOOKS_ATTEMPTS = env.int("REGWATCH_WEBHOOKS_ATTEMPTS", default=6)
+REGWATCH_WEBHOOKS_RETRY_SECONDS = env.float("REGWATCH_WEBHOOKS_RETRY_SECONDS", default=30.0)
+REGWATCH_WEBHOOKS_RETRY_FACTOR = env.float("REGWATCH_WEBHOOKS_RETRY_FACTOR", default=4.0)
+REGWATCH_WEBHOOKS_RETRY_MAX_SECONDS = env.float(
+    "REGWATCH_WEBHOOKS_RETRY_MAX_SECONDS", default=6 * 3600.0
+)
+# A subscription is disabled after this many failed attempts in a row (0: never).
+REGWATCH_WEBHOOKS_DISABLE_AFTER_FAILURES = env.int(
+    "REGWATCH_WEBHOOKS_DISABLE_AFTER_FAILURES", default=20
+)
+# Seconds to connect to a receiver, and to wait for its answer; bytes of its answer kept.
+REGWATCH_WEBHOOKS_CONNECT_TIMEOUT = env.float("REGWATCH_WEBHOOKS_CONNECT_TIMEOUT", default=3.0)
+REGWATCH_WEBHOOKS_READ_TIMEOUT = env.float("REGWATCH_WEBHOOKS_READ_TIMEOUT", default=5.0)
+REGWATCH_WEBHOOKS_MAX_RESPONSE_BYTES = env.int("REGWATCH_WEBHOOKS_MAX_RESPONSE_BYTES", default=4096)
+# Receivers on this machine (http or https to 127.0.0.1, ::1, localhost): for development
+# and tests only. Private and link-local networks (cloud metadata included) are refused
+# unless REGWATCH_WEBHOOKS_ALLOW_PRIVATE is true (a receiver inside your own network).
+REGWATCH_WEBHOOKS_ALLOW_LOOPBACK = env.bool("REGWATCH_WEBHOOKS_ALLOW_LOOPBACK", default=False)
+REGWATCH_WEBHOOKS_ALLOW_PRIVATE = env.bool("REGWATCH_WEBHOOKS_ALLOW_PRIVATE", default=False)
+for _name in ("REGWATCH_WEBHOOKS_ATTEMPTS", "REGWATCH_WEBHOOKS_MAX_RESPONSE_BYTES"):
+    if globals()[_name] < 1:
+        raise environ.ImproperlyConfigured(f"{_name} must be 1 or more.")
+for _name in (
+    "REGWATCH_WEBHOOKS_CONNECT_TIMEOUT",
+    "REGWATCH_WEBHOOKS_READ_TIMEOUT",
+    "REGWATCH_WEBHOOKS_RETRY_SECONDS",
+):
+    if globals()[_name] <= 0:
+        raise environ.ImproperlyConfigured(f"{_name} must be more than 0.")
+if REGWATCH_WEBHOOKS_RETRY_FACTOR < 1:
+    raise environ.ImproperlyConfigured("REGWATCH_WEBHOOKS_RETRY_FACTOR must be 1 or more.")
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,107 @@
+"""The feed's query parameters, and the measure filters the feed and the webhooks share: the
+measures list's own (``api.filters.MeasureFilterSet``, so the same names, values and errors),
+less ``ordering``, which orders rather than filters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django_filters import utils
+from rest_framework.exceptions import ValidationError
+
+from api.filters import ChoiceCSVFilter, MeasureFilterSet
+from api.parameters import (
+    StrictCSVField,
+    check_query_parameters,
+    document,
+    list_valued_filters,
+    merged_query,
+)
+from timeline.models import Measure
+
+from .models import Kind
+
+
+class MeasureFilters(MeasureFilterSet):
+    """The measures list's filters, without its ordering."""
+
+
+del MeasureFilters.base_filters["ordering"]
+MEASURE_FILTERS = frozenset(MeasureFilters.base_filters)
+MEASURE_LIST_FILTERS = frozenset(list_valued_filters(MeasureFilters))
+
+
+class KeyCSVField(StrictCSVField, forms.CharField):
+    pass
+
+
+class KeyCSVFilter(django_filters.filters.BaseCSVFilter, django_filters.CharFilter):
+    base_field_class = KeyCSVField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        document(self, {"type": "string", "minLength": 1})
+
+
+class ChangeFilterSet(MeasureFilters):
+    """Filters of the feed. They run on measures (the view restricts the changes to the
+    measures they keep); ``kind`` and ``key`` are read by the view itself."""
+
+    kind = ChoiceCSVFilter(
+        choices=Kind.choices,
+        method="filter_noop",
+        help_text="Only changes of these kinds of record. Several values: comma-separated, or "
+        "the parameter repeated.",
+    )
+    key = KeyCSVFilter(
+        method="filter_noop",
+        help_text="Only changes of the records with these natural keys (a measure's key, a "
+        "code, a slug). Several values: comma-separated, or the parameter repeated.",
+    )
+
+
+def measure_filter_query(data: Mapping[str, object]) -> QueryDict:
+    """A stored filter (``{name: value or [values]}``) as the query string it stands for."""
+    query = QueryDict(mutable=True)
+    for name, value in data.items():
+        values = value if isinstance(value, list) else [value]
+        query.setlist(name, [str(item) for item in values])
+    return query
+
+
+def validated_measure_filter(data: object) -> dict[str, str]:
+    """A subscription's filter checked as the measures list checks its query: unknown names,
+    empty values, repeats and bad values are refused (``ValidationError`` naming each).
+    Returns it normalised: ``{name: value}``, lists joined by commas."""
+    if not isinstance(data, dict) or not all(
+        isinstance(value, str)
+        or (isinstance(value, list) and value and all(isinstance(v, str) for v in value))
+        for value in data.values()
+    ):
+        raise ValidationError(
+            "Give the filter as an object of measures-list query parameters, each a string "
+            'or a list of strings, e.g. {"material": "gallium", "jurisdiction": ["CN"]}.'
+        )
+    query = measure_filter_query(data)
+    check_query_parameters(query, MEASURE_FILTERS, MEASURE_LIST_FILTERS)
+    merged = merged_query(query, MEASURE_LIST_FILTERS)
+    filterset = MeasureFilters(data=merged, queryset=Measure.objects.all())
+    if not filterset.is_valid():
+        raise utils.translate_validation(filterset.errors)
+    return {name: merged[name] for name in merged}
+
+
+def filtered_measures(data: Mapping[str, object]) -> QuerySet[Measure]:
+    """The measures a stored (already validated) filter keeps, as it reads today."""
+    merged = merged_query(measure_filter_query(data), MEASURE_LIST_FILTERS)
+    filterset = MeasureFilters(data=merged, queryset=Measure.objects.all())
+    if not filterset.is_valid():  # a slug it names was renamed or deleted since
+        return Measure.objects.none()
+    return filterset.qs
+
+
+del ChangeFilterSet.base_filters["ordering"]
