@@ -36,6 +36,7 @@ def receiving(answer=None, path: str = "/hooks") -> Iterator[Receiver]:
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             headers = {name.lower(): value for name, value in self.headers.items()}
+            headers["x-path"] = self.path
             with receiver.lock:
                 status = receiver.answer(headers, body)
                 receiver.received.append(Received(headers, body, status))
