@@ -39,6 +39,7 @@ PATH_PARAMETERS = {
     "jurisdictions": "ISO 3166-1 alpha-2 or bloc code of the jurisdiction, e.g. CN.",
     "authorities": "Slug of the authority, e.g. mofcom.",
     "sectors": "Slug of the sector, e.g. electric-vehicles.",
+    "subscriptions": "Id of the webhook subscription.",
     "hs": "HS code: 2, 4 or 6 digits, dots allowed (2805.30), or a national tariff line of "
     "8 to 10 digits.",
 }
@@ -155,9 +156,9 @@ class AutoSchema(standardized_errors_openapi.AutoSchema):
         if self.method == "GET" and self._is_list_view() and self.view.paginator is not None:
             for name in ("page", "page_size"):
                 errors.setdefault(name, set()).add("invalid")
-        for name in single_valued:
+        for name in sorted(single_valued):  # sorted: the same schema whatever the hash seed
             errors.setdefault(name, set()).add(REPEATED_PARAMETER)
-        for name in accepted:
+        for name in sorted(accepted):
             errors.setdefault(name, set()).add(EMPTY_VALUE)
         return errors
 

@@ -239,6 +239,8 @@ SPECTACULAR_SETTINGS = {
         "JurisdictionKindEnum": "timeline.models.JurisdictionKind",
         "HSLevelEnum": "timeline.models.HSLevel",
         "MeasureStatusEnum": "timeline.status.MeasureStatus",
+        "ChangeKindEnum": "changelog.models.Kind",
+        "ChangeActionEnum": "changelog.models.Action",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

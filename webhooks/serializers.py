@@ -44,6 +44,16 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             "disabled_at", "failures_in_a_row", "created_at",
         ]  # fmt: skip
         read_only_fields = ["disabled_reason", "disabled_at", "failures_in_a_row", "created_at"]
+        extra_kwargs = {
+            "id": {"help_text": "Id of the subscription."},
+            "disabled_reason": {"help_text": "Why it was disabled; empty while active."},
+            "disabled_at": {"help_text": "When it was disabled; null while active."},
+            "failures_in_a_row": {
+                "help_text": "Failed attempts since the last success; at "
+                "REGWATCH_WEBHOOKS_DISABLE_AFTER_FAILURES the subscription is disabled."
+            },
+            "created_at": {"help_text": "When it was registered: it gets the changes after."},
+        }
 
     def validate_target_url(self, value: str) -> str:
         try:
@@ -89,7 +99,7 @@ class AttemptSerializer(serializers.ModelSerializer):
     )
     cursor = serializers.SerializerMethodField(help_text="The change's cursor in the feed.")
     kind = serializers.ChoiceField(source="delivery.change.kind", choices=Kind.choices)
-    key = serializers.CharField(source="delivery.change.key")
+    key = serializers.CharField(source="delivery.change.key", help_text="The record's key.")
     action = serializers.ChoiceField(source="delivery.change.action", choices=Action.choices)
     attempt = serializers.IntegerField(source="number", help_text="1 for the first attempt.")
 

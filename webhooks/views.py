@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -80,6 +80,14 @@ class SubscriptionViewSet(StrictQueryParametersMixin, viewsets.ModelViewSet):
         "while the subscription is disabled.",
         request=None,
         responses={202: RedeliverySerializer},
+        parameters=[
+            OpenApiParameter(
+                "delivery_id",
+                int,
+                OpenApiParameter.PATH,
+                description="Id of the delivery, as the delivery log lists it.",
+            )
+        ],
     )
     @action(
         detail=True,
