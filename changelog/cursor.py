@@ -33,6 +33,9 @@ from timeline.versioning import VERSION_ROW
 from .models import Change
 
 CURSOR_PREFIX = b"c1:"
+# What the schema says of a cursor: its characters, and a format naming where one comes from.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"
+CURSOR_FORMAT = "change-cursor"
 
 
 class BadCursor(ValueError):

@@ -23,7 +23,11 @@ from api.parameters import (
 )
 from timeline.models import Measure
 
+from .cursor import CURSOR_FORMAT, CURSOR_PATTERN, BadCursor, decode
 from .models import Kind
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
 
 
 class MeasureFilters(MeasureFilterSet):
@@ -47,9 +51,54 @@ class KeyCSVFilter(django_filters.filters.BaseCSVFilter, django_filters.CharFilt
         document(self, {"type": "string", "minLength": 1})
 
 
+class CursorField(forms.CharField):
+    default_error_messages = {
+        "invalid": "Not a cursor of this feed: pass a `cursor` or `next_cursor` as it came."
+    }
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return decode(value)
+        except BadCursor:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class CursorFilter(django_filters.Filter):
+    field_class = CursorField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        document(self, {"type": "string", "pattern": CURSOR_PATTERN, "format": CURSOR_FORMAT})
+
+
+class LimitFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=MAX_LIMIT, **kwargs)
+        document(
+            self,
+            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        )
+
+
 class ChangeFilterSet(MeasureFilters):
     """Filters of the feed. They run on measures (the view restricts the changes to the
-    measures they keep); ``kind`` and ``key`` are read by the view itself."""
+    measures they keep); ``after``, ``limit``, ``kind`` and ``key`` are read by the view."""
+
+    after = CursorFilter(
+        method="filter_noop",
+        help_text="A `cursor` (or `next_cursor`) the feed gave: only the changes after it. "
+        "Without it, the feed starts at the oldest change kept.",
+    )
+    limit = LimitFilter(
+        method="filter_noop",
+        help_text=f"Changes per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}). There is "
+        "no limit on how far the feed goes: follow `next_cursor`.",
+    )
 
     kind = ChoiceCSVFilter(
         choices=Kind.choices,

@@ -4,36 +4,20 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.http import QueryDict
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django_filters import utils
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from api.filters import StrictFilterBackend
 from api.parameters import StrictQueryParametersMixin
 from timeline.models import Measure
 
-from .cursor import BadCursor, changes_after, decode, encode
+from .cursor import changes_after, encode
 from .entries import change_entries
-from .filters import MEASURE_FILTERS, ChangeFilterSet
+from .filters import DEFAULT_LIMIT, MEASURE_FILTERS, ChangeFilterSet
 from .models import Action, Kind
 from .serializers import ChangePageSerializer
-
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 1000
-
-AFTER = OpenApiParameter(
-    "after",
-    str,
-    description="A `cursor` (or `next_cursor`) the feed gave: only the changes after it. "
-    "Without it, the feed starts at the oldest change kept.",
-)
-LIMIT = OpenApiParameter(
-    "limit",
-    int,
-    description=f"Changes per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}). There is no "
-    "limit on how far the feed goes: follow `next_cursor`.",
-)
 
 
 class ChangeFeedView(StrictQueryParametersMixin, generics.GenericAPIView):
@@ -45,7 +29,6 @@ class ChangeFeedView(StrictQueryParametersMixin, generics.GenericAPIView):
     filterset_class = ChangeFilterSet
     filter_backends = [StrictFilterBackend]
     pagination_class = None
-    extra_query_parameters = {"get": ("after", "limit")}
 
     def get_queryset(self):
         return Measure.objects.all()  # what the measure filters run on
@@ -62,18 +45,14 @@ class ChangeFeedView(StrictQueryParametersMixin, generics.GenericAPIView):
         "`ordering`) keep the changes of the measures that match them now, and every "
         "deletion of a measure (a tombstone holds nothing to filter on); they leave out "
         "other kinds.",
-        parameters=[AFTER, LIMIT],
     )
     def get(self, request, *args, **kwargs):
-        position = self._position(request.query_params.get("after"))
-        limit = self._limit(request.query_params.get("limit"))
-        backend = StrictFilterBackend()
-        filterset = backend.get_filterset(request, self.get_queryset(), self)
+        filterset = StrictFilterBackend().get_filterset(request, self.get_queryset(), self)
         if not filterset.is_valid():
-            from django_filters import utils
-
             raise utils.translate_validation(filterset.errors)
         cleaned = filterset.form.cleaned_data
+        position = cleaned.get("after")
+        limit = cleaned.get("limit") or DEFAULT_LIMIT
         changes = changes_after(position)
         if cleaned.get("kind"):
             changes = changes.filter(kind__in=cleaned["kind"])
@@ -95,22 +74,3 @@ class ChangeFeedView(StrictQueryParametersMixin, generics.GenericAPIView):
             next_url = request.build_absolute_uri(request.path) + "?" + query.urlencode()
         data = {"results": entries, "next_cursor": next_cursor, "next": next_url}
         return Response(self.get_serializer(data).data)
-
-    @staticmethod
-    def _position(text: str | None) -> int | None:
-        if text is None:
-            return None
-        try:
-            return decode(text)
-        except BadCursor:
-            raise ValidationError(
-                {"after": ["Not a cursor of this feed: pass a `cursor` or `next_cursor` as is."]}
-            ) from None
-
-    @staticmethod
-    def _limit(text: str | None) -> int:
-        if text is None:
-            return DEFAULT_LIMIT
-        if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
-            raise ValidationError({"limit": [f"Give a whole number from 1 to {MAX_LIMIT}."]})
-        return int(text)

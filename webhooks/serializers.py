@@ -20,9 +20,10 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     )
     filter = serializers.JSONField(
         required=False,
-        help_text="Query parameters of the measures list (but `ordering`), as an object of "
-        'strings or lists of strings, e.g. {"material": "gallium", "jurisdiction": "CN"}; '
-        "checked as the measures list checks them. Empty (the default): every measure. It "
+        help_text="Query parameters of the measures list (but `ordering`), as an object: "
+        'e.g. {"material": ["gallium"], "in_force_on": "2025-06-01"}; a parameter that takes '
+        "several values takes a list (or, as in a URL, one comma-separated string). Checked "
+        "as the measures list checks its query. Empty (the default): every measure. It "
         "narrows measure changes only.",
     )
     kinds = serializers.ListField(

@@ -47,6 +47,12 @@ for name, (resource, key, query) in REFERENCES.items():
     if values:
         schemathesis.openapi.format(name, st.sampled_from(sorted(values)))
 
+# The change feed's cursors: only those it handed out are cursors.
+with urllib.request.urlopen(f"{BASE}/api/v1/changes/?limit=50", timeout=30) as _response:
+    _cursors = [change["cursor"] for change in json.load(_response)["results"]]
+if _cursors:
+    schemathesis.openapi.format("change-cursor", st.sampled_from(_cursors))
+
 
 # ---------------------------------------------------------------- rules a schema cannot state
 # A positive case must be valid, and some validity is not expressible in OpenAPI. Each rule
