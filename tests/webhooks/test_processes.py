@@ -88,7 +88,7 @@ def test_two_webs_and_two_workers_deliver_each_matching_change_once_per_subscrip
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
-            )  # fmt: skip
+            )
             for n in (1, 2)
         ]
         ports = [free_port(), free_port()]
