@@ -1,6 +1,7 @@
 from django.db import transaction
 from rest_framework import serializers
 
+from api.serializers import StrictFieldsMixin
 from changelog.cursor import encode, last_position
 from changelog.filters import validated_measure_filter
 from changelog.models import Action, Kind
@@ -9,7 +10,7 @@ from .addresses import RefusedTarget, check_url
 from .models import Attempt, DeliveryStatus, Subscription
 
 
-class SubscriptionSerializer(serializers.ModelSerializer):
+class SubscriptionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(
         view_name="api:subscription-detail", help_text="Address of this subscription."
     )
@@ -120,6 +121,13 @@ class AttemptSerializer(serializers.ModelSerializer):
 
     def get_cursor(self, attempt: Attempt) -> str:
         return encode(attempt.delivery.change.position)
+
+
+class AttemptPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Attempts in the log.")
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
+    previous = serializers.URLField(allow_null=True, help_text="The previous page, or null.")
+    results = AttemptSerializer(many=True, help_text="Attempts, newest first.")
 
 
 class RedeliverySerializer(serializers.Serializer):

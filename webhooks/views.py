@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -15,9 +20,11 @@ from rest_framework.routers import SimpleRouter
 
 from api.exceptions import Conflict
 from api.parameters import StrictQueryParametersMixin
+from api.schema import ClientErrorResponseSerializer
 
 from .models import Attempt, Delivery, DeliveryStatus, Subscription
 from .serializers import (
+    AttemptPageSerializer,
     AttemptSerializer,
     NewSubscriptionSerializer,
     RedeliverySerializer,
@@ -62,6 +69,7 @@ class SubscriptionViewSet(StrictQueryParametersMixin, viewsets.ModelViewSet):
     @extend_schema(
         summary="A subscription's delivery log",
         description="Every attempt, newest first: when, the answer's status, latency, error.",
+        responses={200: AttemptPageSerializer},
     )
     @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):
@@ -79,7 +87,12 @@ class SubscriptionViewSet(StrictQueryParametersMixin, viewsets.ModelViewSet):
         description="Queues one more attempt of a delivery, with the same `webhook-id`; 409 "
         "while the subscription is disabled.",
         request=None,
-        responses={202: RedeliverySerializer},
+        responses={
+            202: RedeliverySerializer,
+            409: OpenApiResponse(
+                ClientErrorResponseSerializer, description="The subscription is disabled."
+            ),
+        },
         parameters=[
             OpenApiParameter(
                 "delivery_id",
