@@ -11,7 +11,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django_filters import utils
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from api.filters import ChoiceCSVFilter, MeasureFilterSet
 from api.parameters import (
@@ -136,12 +136,27 @@ def validated_measure_filter(data: object) -> dict[str, str]:
             'or a list of strings, e.g. {"material": "gallium", "jurisdiction": ["CN"]}.'
         )
     query = measure_filter_query(data)
-    check_query_parameters(query, MEASURE_FILTERS, MEASURE_LIST_FILTERS)
+    try:
+        check_query_parameters(query, MEASURE_FILTERS, MEASURE_LIST_FILTERS)
+    except ValidationError as error:
+        raise _naming_parameters(error) from None
     merged = merged_query(query, MEASURE_LIST_FILTERS)
     filterset = MeasureFilters(data=merged, queryset=Measure.objects.all())
     if not filterset.is_valid():
-        raise utils.translate_validation(filterset.errors)
+        raise _naming_parameters(utils.translate_validation(filterset.errors))
     return {name: merged[name] for name in merged}
+
+
+def _naming_parameters(error: ValidationError) -> ValidationError:
+    """Errors by parameter as one list, each message starting with its parameter's name: the
+    field in error is the filter (its parameters are not fields of their own)."""
+    return ValidationError(
+        [
+            ErrorDetail(f"`{name}`: {detail}", code=detail.code)
+            for name, details in error.detail.items()
+            for detail in details
+        ]
+    )
 
 
 def filtered_measures(data: Mapping[str, object]) -> QuerySet[Measure]:

@@ -26,6 +26,19 @@ def describe_subscription_filter(result, generator, request, public):
             "description": fields["filter"].get("description", ""),
         }
         fields["kinds"]["minItems"] = 1
+    # A filter's errors are the measures list's parameter errors, reported at `filter`.
+    codes = {"invalid", "null", "unknown_parameter", "repeated_parameter", "empty_value"}
+    for name, component in schemas.items():
+        if name.startswith("MeasuresList") and name.endswith("ErrorComponent"):
+            codes.update(component["properties"]["code"].get("enum", []))
+    for name in (
+        "SubscriptionsCreateFilterErrorComponent",
+        "SubscriptionsPartialUpdateFilterErrorComponent",
+    ):
+        if name in schemas:
+            code = schemas[name]["properties"]["code"]
+            code["enum"] = sorted(codes)
+            code["description"] = "\n".join(f"* `{value}` - {value}" for value in sorted(codes))
     for name in RESPONSE_COMPONENTS:
         if name not in schemas:
             continue

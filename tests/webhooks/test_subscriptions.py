@@ -68,26 +68,29 @@ def test_loopback_receivers_are_allowed_when_the_setting_says_so(
 
 
 @pytest.mark.parametrize(
-    ("filter", "attr"),
+    ("filter", "named", "code"),
     [
-        ({"materail": "gallium"}, "filter.materail"),
-        ({"material": "unobtainium"}, "filter.material"),
-        ({"in_force_on": "2025-13-01"}, "filter.in_force_on"),
-        ({"status": ""}, "filter.status"),
-        ({"ordering": "key"}, "filter.ordering"),
-        ({"page": "2"}, "filter.page"),
-        ({"jurisdiction": "CN,,US"}, "filter.jurisdiction"),
-        (["material"], "filter"),
-        ({"material": 3}, "filter"),
+        ({"materail": "gallium"}, "materail", "unknown_parameter"),
+        ({"material": "unobtainium"}, "material", "unknown"),
+        ({"in_force_on": "2025-13-01"}, "in_force_on", "no_such_day"),
+        ({"status": ""}, "status", "empty_value"),
+        ({"ordering": "key"}, "ordering", "unknown_parameter"),
+        ({"page": "2"}, "page", "unknown_parameter"),
+        ({"jurisdiction": "CN,,US"}, "jurisdiction", "empty_item"),
+        (["material"], None, "invalid"),
+        ({"material": 3}, None, "invalid"),
     ],
 )
 def test_filters_are_checked_as_the_measures_list_checks_its_query(
-    reader_client, demo_data, filter, attr
+    reader_client, demo_data, filter, named, code
 ):
     response = subscribe(reader_client, filter=filter)
 
     assert response.status_code == 400, response.content
-    assert [e["attr"] for e in response.json()["errors"]] == [attr]
+    [error] = response.json()["errors"]
+    assert (error["attr"], error["code"]) == ("filter", code)
+    if named:
+        assert error["detail"].startswith(f"`{named}`: ")
 
 
 def test_a_filter_the_measures_list_accepts_is_kept_in_its_normal_form(reader_client, demo_data):
