@@ -210,7 +210,9 @@ class MeasureFilterSet(django_filters.FilterSet):
     )
     as_of = ISODateFilter(
         method="filter_noop",
-        help_text="Day on which `status` is evaluated (YYYY-MM-DD); default today (UTC).",
+        help_text="Day on which `status` is evaluated, as a filter and in each measure's "
+        "`status`, `status_confirmed` and `status_certain` (YYYY-MM-DD); default `in_force_on` "
+        "when given, else today (UTC).",
     )
     in_force_on = ISODateFilter(
         method="filter_in_force_on",
@@ -277,6 +279,9 @@ class MeasureFilterSet(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
+        asked = self.form.cleaned_data.get("as_of") or self.form.cleaned_data.get("in_force_on")
+        if asked is not None:  # each measure's status is shown on the day asked about
+            queryset = queryset.with_status(asked)
         statuses = self.form.cleaned_data.get("status")
         if statuses:
             day = self.form.cleaned_data.get("as_of") or timezone.localdate()

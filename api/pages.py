@@ -10,15 +10,25 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from timeline.models import Measure, MeasureEvent, MeasureMaterial, MeasureRelation, MeasureSource
+from timeline.models import (
+    MEASURE_DATE_FIELDS,
+    Measure,
+    MeasureEvent,
+    MeasureMaterial,
+    MeasureRelation,
+    MeasureSource,
+)
+from timeline.precision import partial_date_text
 
 MEASURE_ROW_FIELDS = (
     "id", "key", "title", "reference", "jurisdiction__code", "measure_type", "status",
-    "status_confirmed", "summary",
-    "announced_on", "effective_on", "ends_on", "confidence", "notes", "created_at", "updated_at",
+    "status_confirmed", "status_certain", "summary",
+    "announced_on", "effective_on", "ends_on", "announced_on_precision", "effective_on_precision",
+    "ends_on_precision", "confidence", "notes", "created_at", "updated_at",
 )  # fmt: skip
 EVENT_ROW_FIELDS = (
     "date",
+    "date_precision",
     "type",
     "note",
     "source_url",
@@ -70,7 +80,9 @@ def measure_page(rows: list[dict], request) -> list[dict]:
     events = _grouped(
         MeasureEvent.objects.filter(measure_id__in=ids, derived=False)
         .order_by("date", "type", "id")
-        .values_list("measure_id", "date", "type", "note", "source_url", "scheduled")
+        .values_list(
+            "measure_id", "date", "date_precision", "type", "note", "source_url", "scheduled"
+        )
     )
     sources = _grouped(
         MeasureSource.objects.filter(measure_id__in=ids)
@@ -97,10 +109,16 @@ def measure_page(rows: list[dict], request) -> list[dict]:
                 "measure_type": row["measure_type"],
                 "status": row["status"],
                 "status_confirmed": row["status_confirmed"],
+                "status_certain": row["status_certain"],
                 "summary": row["summary"],
-                "announced_on": _date(row["announced_on"]),
-                "effective_on": _date(row["effective_on"]),
-                "ends_on": _date(row["ends_on"]),
+                **{
+                    field: value
+                    for name in MEASURE_DATE_FIELDS
+                    for field, value in (
+                        (name, partial_date_text(row[name], row[f"{name}_precision"])),
+                        (f"{name}_precision", row[f"{name}_precision"]),
+                    )
+                },
                 "target_jurisdictions": [code for (code,) in targets[pk]],
                 "materials": [
                     {"material": slug, "name": name, "scope": scope}
@@ -109,13 +127,14 @@ def measure_page(rows: list[dict], request) -> list[dict]:
                 "sectors": [slug for (slug,) in sectors[pk]],
                 "events": [
                     {
-                        "date": _date(date),
+                        "date": partial_date_text(date, precision),
+                        "date_precision": precision,
                         "type": type_,
                         "note": note,
                         "source_url": url or None,
                         "scheduled": scheduled,
                     }
-                    for date, type_, note, url, scheduled in events[pk]
+                    for date, precision, type_, note, url, scheduled in events[pk]
                 ],
                 "related": [
                     {"measure": key, "relation": relation} for key, relation in related[pk]
@@ -138,7 +157,8 @@ def event_page(rows: list[dict], request) -> list[dict]:
     prefix = measure_url_prefix(request)
     return [
         {
-            "date": _date(row["date"]),
+            "date": partial_date_text(row["date"], row["date_precision"]),
+            "date_precision": row["date_precision"],
             "type": row["type"],
             "note": row["note"],
             "source_url": row["source_url"] or None,

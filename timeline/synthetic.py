@@ -268,7 +268,7 @@ def _measures(rng, count, *, jurisdictions, authorities, sectors, materials, bat
         recorded = {(date, type_) for date, type_, _ in events}
         measure.has_suspension_events = any(type_ in SUSPENSION_EVENTS for _, type_ in recorded)
         implied = measure.implied_events(recorded)
-        events += [(date, type_, True) for date, type_ in implied]
+        events += [(date, type_, True) for date, type_, _ in implied]  # precision: day
         rows.setdefault(MeasureEvent, []).extend(
             MeasureEvent(pk=event_ids.take(), measure_id=pk, date=date, type=type_, derived=derived)
             for date, type_, derived in sorted(events)
