@@ -91,6 +91,8 @@ def main() -> None:
 
     tmp = ROOT / "bench" / "data"
     tmp.mkdir(parents=True, exist_ok=True)
+    for stale in tmp.glob("bench_webhooks.sqlite3*"):
+        stale.unlink()  # a SQLite file of an earlier run
     server, arrived, condition = receiver()
     hook_url = f"http://127.0.0.1:{server.server_address[1]}/bench"
     with fresh_database(tmp, "bench_webhooks") as database_url:
