@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser run test fuzz bench bench-load lint format check-migrations schema clean
+.PHONY: install browser run test fuzz bench bench-load bench-webhooks lint format check-migrations schema clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,10 +19,14 @@ install: $(STAMP) .env
 .env:
 	printf 'DJANGO_DEBUG=true\nDJANGO_SECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
 
+# The web server and the webhook worker together; Ctrl-C (or the server ending) stops both.
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_timeline
 	$(PY) manage.py ensure_local_admin
+	export REGWATCH_WEBHOOKS_ALLOW_LOOPBACK=true; \
+	$(PY) manage.py db_worker --interval 0.5 --no-startup-delay --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Headless Chromium for the browser tests (tests/browser/), from Debian's packages; Playwright
@@ -49,6 +53,11 @@ bench: install
 	$(PY) -m bench.run $(BENCH_ARGS)
 	$(PY) -m bench.exports
 	$(PY) -m bench.loading
+
+# Webhook delivery latency (a write to the receiver's 200, one worker: p50/p99) and change-feed
+# throughput (BENCH_WEBHOOKS_ARGS: see `python -m bench.webhooks --help`). Writes bench/webhooks.md.
+bench-webhooks: install
+	$(PY) -m bench.webhooks $(BENCH_WEBHOOKS_ARGS)
 
 # load_timeline on 10,000 synthetic measures in the dataset format: time and peak memory
 # (BENCH_LOAD_ARGS: see `python -m bench.loading --help`). Writes bench/loading.md.

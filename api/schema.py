@@ -39,6 +39,7 @@ PATH_PARAMETERS = {
     "jurisdictions": "ISO 3166-1 alpha-2 or bloc code of the jurisdiction, e.g. CN.",
     "authorities": "Slug of the authority, e.g. mofcom.",
     "sectors": "Slug of the sector, e.g. electric-vehicles.",
+    "subscriptions": "Id of the webhook subscription.",
     "hs": "HS code: 2, 4 or 6 digits, dots allowed (2805.30), or a national tariff line of "
     "8 to 10 digits.",
 }

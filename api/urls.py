@@ -2,6 +2,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from changelog.views import ChangeFeedView
+from webhooks.views import router as webhook_router
+
 from . import imports, views
 
 app_name = "api"
@@ -48,6 +51,8 @@ urlpatterns = [
     ),
     path("v1/events/", views.EventFeedView.as_view(), name="event-list"),
     path("v1/imports/", imports.ImportView.as_view(), name="import"),
+    path("v1/changes/", ChangeFeedView.as_view(), name="change-list"),
+    path("v1/", include(webhook_router.urls)),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

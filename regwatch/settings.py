@@ -41,10 +41,14 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
     "django_prometheus",
+    "django_tasks",
+    "django_tasks_db",
     "timeline",
     "api",
     "ops",
     "pages",
+    "changelog",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -257,6 +261,8 @@ SPECTACULAR_SETTINGS = {
         "JurisdictionKindEnum": "timeline.models.JurisdictionKind",
         "HSLevelEnum": "timeline.models.HSLevel",
         "MeasureStatusEnum": "timeline.status.MeasureStatus",
+        "ChangeKindEnum": "changelog.models.Kind",
+        "ChangeActionEnum": "changelog.models.Action",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
@@ -271,6 +277,7 @@ SPECTACULAR_SETTINGS = {
         "api.schema.forbid_unknown_body_fields",
         "api.exports.schema.describe_exports",
         "api.facets.describe_facets",
+        "webhooks.schema.describe_subscription_filter",
     ],
 }
 
@@ -284,6 +291,7 @@ DRF_STANDARDIZED_ERRORS = {
 REGWATCH_READINESS_CHECKS = {
     "database": "ops.health.check_database",
     "cache": "ops.health.check_cache",
+    "queue": "webhooks.health.check_queue",
 }
 # /metrics answers scrapes from these networks (CIDR, the direct peer's address) or carrying
 # "Authorization: Bearer <token>"; with neither set it answers nobody (403).
@@ -291,7 +299,7 @@ REGWATCH_METRICS_ALLOWED_NETWORKS = env.list("REGWATCH_METRICS_ALLOWED_NETWORKS"
 REGWATCH_METRICS_TOKEN = env.str("REGWATCH_METRICS_TOKEN", default="")
 # Collectors (dotted paths of prometheus-client collector classes) asked at each scrape, e.g.
 # for numbers read from the database: the queue's depth and oldest job, deliveries by outcome.
-REGWATCH_METRICS_COLLECTORS: list[str] = []
+REGWATCH_METRICS_COLLECTORS: list[str] = ["webhooks.health.WebhookCollector"]
 # Several processes (gunicorn workers) add up their metrics in this directory (see
 # gunicorn.conf.py); every process that sets it writes there, so it must exist.
 if env.str("PROMETHEUS_MULTIPROC_DIR", default=""):
@@ -302,6 +310,52 @@ if env.str("PROMETHEUS_MULTIPROC_DIR", default=""):
 REGWATCH_LOG_FORMAT = env.str("REGWATCH_LOG_FORMAT", default="text")
 if REGWATCH_LOG_FORMAT not in ("text", "json"):
     raise environ.ImproperlyConfigured("REGWATCH_LOG_FORMAT must be text or json.")
+
+# ---------------------------------------------------------------- task queue and webhooks
+# Jobs (webhook deliveries) are rows in the application's own database (django-tasks'
+# database backend), written in the same transaction as the change they deliver; the worker
+# (`manage.py db_worker`) runs them. Several workers share one PostgreSQL database safely.
+TASKS = {
+    "default": {
+        "BACKEND": env.str("REGWATCH_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# Attempts per delivery (the first included) and the wait before each retry: the first retry
+# after REGWATCH_WEBHOOKS_RETRY_SECONDS, each next one REGWATCH_WEBHOOKS_RETRY_FACTOR times
+# longer, at most REGWATCH_WEBHOOKS_RETRY_MAX_SECONDS.
+REGWATCH_WEBHOOKS_ATTEMPTS = env.int("REGWATCH_WEBHOOKS_ATTEMPTS", default=6)
+REGWATCH_WEBHOOKS_RETRY_SECONDS = env.float("REGWATCH_WEBHOOKS_RETRY_SECONDS", default=30.0)
+REGWATCH_WEBHOOKS_RETRY_FACTOR = env.float("REGWATCH_WEBHOOKS_RETRY_FACTOR", default=4.0)
+REGWATCH_WEBHOOKS_RETRY_MAX_SECONDS = env.float(
+    "REGWATCH_WEBHOOKS_RETRY_MAX_SECONDS", default=6 * 3600.0
+)
+# A subscription is disabled after this many failed attempts in a row (0: never).
+REGWATCH_WEBHOOKS_DISABLE_AFTER_FAILURES = env.int(
+    "REGWATCH_WEBHOOKS_DISABLE_AFTER_FAILURES", default=20
+)
+# Seconds to connect to a receiver, and to wait for its answer; bytes of its answer kept.
+REGWATCH_WEBHOOKS_CONNECT_TIMEOUT = env.float("REGWATCH_WEBHOOKS_CONNECT_TIMEOUT", default=3.0)
+REGWATCH_WEBHOOKS_READ_TIMEOUT = env.float("REGWATCH_WEBHOOKS_READ_TIMEOUT", default=5.0)
+REGWATCH_WEBHOOKS_MAX_RESPONSE_BYTES = env.int("REGWATCH_WEBHOOKS_MAX_RESPONSE_BYTES", default=4096)
+# Receivers on this machine (http or https to 127.0.0.1, ::1, localhost): for development
+# and tests only. Private and link-local networks (cloud metadata included) are refused
+# unless REGWATCH_WEBHOOKS_ALLOW_PRIVATE is true (a receiver inside your own network).
+REGWATCH_WEBHOOKS_ALLOW_LOOPBACK = env.bool("REGWATCH_WEBHOOKS_ALLOW_LOOPBACK", default=False)
+REGWATCH_WEBHOOKS_ALLOW_PRIVATE = env.bool("REGWATCH_WEBHOOKS_ALLOW_PRIVATE", default=False)
+for _name in ("REGWATCH_WEBHOOKS_ATTEMPTS", "REGWATCH_WEBHOOKS_MAX_RESPONSE_BYTES"):
+    if globals()[_name] < 1:
+        raise environ.ImproperlyConfigured(f"{_name} must be 1 or more.")
+for _name in (
+    "REGWATCH_WEBHOOKS_CONNECT_TIMEOUT",
+    "REGWATCH_WEBHOOKS_READ_TIMEOUT",
+    "REGWATCH_WEBHOOKS_RETRY_SECONDS",
+):
+    if globals()[_name] <= 0:
+        raise environ.ImproperlyConfigured(f"{_name} must be more than 0.")
+if REGWATCH_WEBHOOKS_RETRY_FACTOR < 1:
+    raise environ.ImproperlyConfigured("REGWATCH_WEBHOOKS_RETRY_FACTOR must be 1 or more.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

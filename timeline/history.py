@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models.signals import pre_delete
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
@@ -30,6 +30,10 @@ PART_NAMES = (
     "related",
     "sources",
 )
+# Sent by ``record_versions`` with ``versions``, the versions a bulk write just recorded (one at
+# a time, simple-history's ``post_create_historical_record`` says it), inside the transaction.
+versions_recorded = Signal()
+
 FIELD_NAMES = (
     "key",
     "title",
@@ -162,7 +166,7 @@ def record_versions(
     for start in range(0, len(written), BATCH):
         batch = written[start : start + BATCH]
         parts = measure_parts_many([measure.pk for measure, _ in batch])
-        version.objects.bulk_create(
+        versions = version.objects.bulk_create(
             version(
                 history_date=recorded_at,
                 history_user=user,
@@ -176,6 +180,7 @@ def record_versions(
             )
             for measure, created in batch
         )
+        versions_recorded.send(sender=Measure, versions=versions)
 
 
 @receiver(pre_delete, sender="timeline.Measure")

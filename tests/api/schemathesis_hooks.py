@@ -7,10 +7,12 @@ cases are untouched: schemathesis still sends unknown values and checks they are
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import urllib.error
 import urllib.request
+from urllib.parse import urlsplit
 
 import schemathesis
 from django.core.exceptions import ValidationError
@@ -47,6 +49,12 @@ for name, (resource, key, query) in REFERENCES.items():
     values = existing(resource, key, query)
     if values:
         schemathesis.openapi.format(name, st.sampled_from(sorted(values)))
+
+# The change feed's cursors: only those it handed out are cursors.
+with urllib.request.urlopen(f"{BASE}/api/v1/changes/?limit=50", timeout=30) as _response:
+    _cursors = [change["cursor"] for change in json.load(_response)["results"]]
+if _cursors:
+    schemathesis.openapi.format("change-cursor", st.sampled_from(_cursors))
 
 
 # ---------------------------------------------------------------- rules a schema cannot state
@@ -196,9 +204,26 @@ def days_in_range(value) -> bool:
     return True
 
 
+def receiver_allowed(url) -> bool:
+    """A webhook receiver is reached over https, and not at an address of this machine or
+    a private network (the live server does not allow them)."""
+    if not isinstance(url, str):
+        return True
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https" or host in ("localhost", "localhost.localdomain"):
+        return False
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return True  # a name: checked when a delivery resolves it
+
+
 def body_rules_hold(case, stored: dict | None) -> bool:
     body = case.body if isinstance(case.body, dict) else {}
     if not days_in_range(body):
+        return False
+    if not receiver_allowed(body.get("target_url")):
         return False
     merged = {**(stored or {}), **body}
     # ends_on is the first day a measure no longer applies: after effective_on.

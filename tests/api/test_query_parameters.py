@@ -180,7 +180,12 @@ def schema_operations():
             )
 
 
-PATH_VALUES = {"{key}": "cn-mofcom-2025-62", "{version}": "1"}
+PATH_VALUES = {
+    "{key}": "cn-mofcom-2025-62",
+    "{version}": "1",
+    "{id}": "1",
+    "{delivery_id}": "1",
+}
 # The slug or code of an existing record of each resource.
 LOOKUPS = {
     "materials": "gallium",
