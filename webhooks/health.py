@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.db import DatabaseError
 from django.db.models import Count
 from prometheus_client.core import GaugeMetricFamily
 
-from .models import Delivery
+from .models import Delivery, DeliveryStatus
 from .queue import queue_status
 
 
@@ -22,7 +23,8 @@ def check_queue() -> None:
 
 class WebhookCollector:
     """Read at each scrape from the queue's and the deliveries' tables (three cheap queries),
-    so every process reports the same numbers whichever one is scraped."""
+    so every process reports the same numbers whichever one is scraped. With the database
+    down the queue's gauges are empty and the deliveries are left out, never a 500."""
 
     def collect(self):
         status = queue_status()
@@ -43,7 +45,10 @@ class WebhookCollector:
             "Webhook deliveries kept in the delivery log, by outcome.",
             labels=["outcome"],
         )
-        counts = dict(Delivery.objects.values_list("status").annotate(n=Count("pk")))
-        for outcome in ("pending", "delivered", "failed"):
+        try:
+            counts = dict(Delivery.objects.values_list("status").annotate(n=Count("pk")))
+        except DatabaseError:  # the database is down: /readyz says so; report what is known
+            return
+        for outcome in DeliveryStatus.values:
             deliveries.add_metric([outcome], counts.get(outcome, 0))
         yield deliveries

@@ -17,7 +17,10 @@ def test_readyz_names_the_database_and_the_cache_when_both_answer(client):
     response = client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "checks": {"database": "ok", "cache": "ok"}}
+    assert response.json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "cache": "ok", "queue": "ok"},
+    }
     assert response["Cache-Control"] == "no-store"
 
 
@@ -75,7 +78,7 @@ def test_a_server_whose_database_is_gone_is_up_but_not_ready(tmp_path):
 
     assert (up_status, up) == (200, {"status": "ok"})
     assert ready_status == 503
-    assert ready["failing"] == ["database"]
+    assert ready["failing"] == ["database", "queue"]  # the queue's jobs live in the database
 
 
 @pytest.mark.django_db

@@ -123,3 +123,16 @@ def test_several_workers_report_every_request_once(tmp_path):
         for text in scrapes
     }
     assert counts == {20.0}
+
+
+@pytest.mark.django_db
+def test_the_task_queue_and_deliveries_are_reported_at_each_scrape(client, open_metrics):
+    from webhooks.queue import queue_status
+
+    text = scrape(client)
+
+    depth = re.search(r"^regwatch_task_queue_depth (\S+)$", text, re.MULTILINE)
+    assert depth and float(depth[1]) == queue_status().depth
+    assert re.search(r"^regwatch_task_queue_oldest_age_seconds \S+$", text, re.MULTILINE)
+    for outcome in ("pending", "delivered", "failed"):
+        assert f'regwatch_webhook_deliveries{{outcome="{outcome}"}} 0.0' in text
