@@ -259,12 +259,17 @@ class MeasureFilterSet(django_filters.FilterSet):
         return queryset
 
     def filter_material(self, queryset, name, materials):
+        if self.form.cleaned_data.get("in_force_on"):
+            return queryset  # filter_in_force_on matches both at once
         return queryset.matching_materials(materials)
 
     def filter_material_category(self, queryset, name, categories):
         return queryset.matching_materials(Material.objects.filter(category__in=categories))
 
     def filter_in_force_on(self, queryset, name, day):
+        materials = self.form.cleaned_data.get("material")
+        if materials:
+            return queryset.in_force_on_listing(day, materials)
         return queryset.in_force_on(day)
 
     def filter_q(self, queryset, name, text):

@@ -118,7 +118,20 @@ class MeasureQuerySet(models.QuerySet):
         return self._with_latest_suspension(day).filter(wanted)
 
     def in_force_on(self, day: datetime.date) -> MeasureQuerySet:
-        return self.with_status_in(day, [MeasureStatus.IN_FORCE])
+        """Measures in force on ``day``: ``with_status_in(day, ["in_force"])``, read off the
+        stored periods (``periods.py``) instead of evaluating the rule on every measure."""
+        from .periods import in_force_on
+
+        return self.filter(in_force_on(day), effective_on__lte=day)
+
+    def in_force_on_listing(self, day: datetime.date, materials: Iterable) -> MeasureQuerySet:
+        """``matching_materials(materials).in_force_on(day)``, driven from the periods of the
+        matching materials (one index range each) rather than from every measure."""
+        from .models import Material
+        from .periods import measures_in_force_listing
+
+        ids = Material.objects.related_ids(materials)
+        return self.filter(pk__in=measures_in_force_listing(ids, day))
 
     def with_oldest_scheduled(self, day: datetime.date) -> MeasureQuerySet:
         """Annotate ``oldest_scheduled_on``: the earliest scheduled event dated on or before

@@ -26,6 +26,7 @@ from .models import (
     MeasureSource,
     Sector,
 )
+from .periods import rebuild_in_force_periods
 from .status import SUSPENSION_EVENTS
 from .versioning import bump_version
 
@@ -422,9 +423,9 @@ def _date(value: str | None) -> datetime.date | None:
 
 @transaction.atomic
 def create_measures(new: list[NewMeasure], *, batch_size: int = 1000) -> None:
-    """Insert validated new measures (``NewMeasure.validate``) with their nested parts and
-    derived events, one query per table and batch. As with ``record_history=False``, the
-    caller records the versions (``history.record_versions``)."""
+    """Insert validated new measures (``NewMeasure.validate``) with their nested parts,
+    derived events and in-force periods, one query per table and batch. As with
+    ``record_history=False``, the caller records the versions (``history.record_versions``)."""
     for start in range(0, len(new), batch_size):
         batch = new[start : start + batch_size]
         for item in batch:
@@ -453,4 +454,5 @@ def create_measures(new: list[NewMeasure], *, batch_size: int = 1000) -> None:
                     row.measure = item.measure
                     rows.append(row)
             model.objects.bulk_create(rows)
+        rebuild_in_force_periods(item.measure.pk for item in batch)
     bump_version()  # bulk writes send no signals

@@ -3,7 +3,8 @@ import datetime
 import pytest
 from django.core.management import call_command
 
-from timeline.models import Material, Measure, MeasureEvent
+from timeline.models import InForcePeriod, Material, Measure, MeasureEvent
+from timeline.periods import rebuild_in_force_periods
 from timeline.synthetic import generate
 
 pytestmark = pytest.mark.usefixtures("empty_timeline")
@@ -50,3 +51,20 @@ def test_synthetic_data_is_realistic_and_valid():
 def test_command_reports_what_it_made(capsys):
     call_command("generate_synthetic", "--measures", "50", "--seed", "2")
     assert "50 measures" in capsys.readouterr().out
+
+
+def test_generated_in_force_periods_are_what_the_write_paths_store():
+    generate(measures=200, seed=5)
+
+    def periods():
+        return sorted(
+            InForcePeriod.objects.values_list(
+                "measure_id", "material_id", "starts_on", "ends_before"
+            ),
+            key=lambda row: (row[0], row[1] or 0, row[2]),
+        )
+
+    generated = periods()
+    assert generated
+    rebuild_in_force_periods(Measure.objects.values_list("pk", flat=True))
+    assert periods() == generated
