@@ -9,12 +9,13 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from timeline.models import Measure, MeasureEvent, MeasureMaterial, MeasureRelation, MeasureSource
+from timeline.status import status_confirmed, status_on
 
 MEASURE_ROW_FIELDS = (
-    "id", "key", "title", "reference", "jurisdiction__code", "measure_type", "status",
-    "status_confirmed", "summary",
+    "id", "key", "title", "reference", "jurisdiction__code", "measure_type", "summary",
     "announced_on", "effective_on", "ends_on", "confidence", "notes", "created_at", "updated_at",
 )  # fmt: skip
 EVENT_ROW_FIELDS = (
@@ -83,9 +84,16 @@ def measure_page(rows: list[dict], request) -> list[dict]:
         .values_list("from_measure_id", "to_measure__key", "relation")
     )
     prefix = measure_url_prefix(request)
+    today = timezone.localdate()
     page = []
     for row in rows:
         pk = row["id"]
+        # The status today, by the rule in timeline/status.py over the row's dates and recorded
+        # events (derived events only repeat the dates), as MeasureQuerySet.with_status says
+        # it in SQL; computed here it costs no per-row subqueries in the page's query.
+        dates = {name: row[name] for name in ("announced_on", "effective_on", "ends_on")}
+        timeline = [(date, type_, scheduled) for date, type_, _, _, scheduled in events[pk]]
+        status = status_on(today, **dates, events=[(date, type_) for date, type_, _ in timeline])
         page.append(
             {
                 "key": row["key"],
@@ -95,8 +103,8 @@ def measure_page(rows: list[dict], request) -> list[dict]:
                 "jurisdiction": row["jurisdiction__code"],
                 "authorities": [slug for (slug,) in authorities[pk]],
                 "measure_type": row["measure_type"],
-                "status": row["status"],
-                "status_confirmed": row["status_confirmed"],
+                "status": status,
+                "status_confirmed": status_confirmed(today, **dates, events=timeline),
                 "summary": row["summary"],
                 "announced_on": _date(row["announced_on"]),
                 "effective_on": _date(row["effective_on"]),

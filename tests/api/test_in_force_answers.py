@@ -1,0 +1,58 @@
+"""Answers read off stored periods, and statuses computed when a page is built, must be what
+the status rule in SQL (``MeasureQuerySet.with_status``) says."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from timeline.models import Material, Measure
+from timeline.synthetic import generate
+
+D = datetime.date
+
+
+@pytest.fixture
+def synthetic(empty_timeline):
+    generate(measures=400, seed=11)
+
+
+@pytest.mark.parametrize("day", [D(1995, 1, 1), D(2005, 6, 1), D(2020, 2, 29), D(2029, 12, 31)])
+def test_measures_on_a_material_in_force_on_a_day_are_what_the_status_rule_selects(
+    client, synthetic, day
+):
+    for slug in ["rare-earth-elements", "dysprosium", "gallium-oxide", "processed-materials"]:
+        material = Material.objects.get(slug=slug)
+        expected = list(
+            Measure.objects.matching_materials([material])
+            .with_status_in(day, ["in_force"])
+            .values_list("key", flat=True)
+        )
+        body = client.get(
+            "/api/v1/measures/",
+            {"material": slug, "in_force_on": day.isoformat(), "page_size": 500},
+        ).json()
+        assert body["count"] == len(expected)
+        assert [m["key"] for m in body["results"]] == expected
+
+
+def test_listed_statuses_are_what_the_status_rule_in_sql_says(client, synthetic, make_measure):
+    today = timezone.localdate()
+    day = datetime.timedelta(days=1)
+    make_measure(key="scheduled-entry", effective_on=today - day,
+                 events=[(today - day, "effective", True)])  # fmt: skip
+    make_measure(key="scheduled-reinstatement", effective_on=today - 9 * day,
+                 events=[(today - 5 * day, "suspended"), (today - day, "reinstated", True)])  # fmt: skip
+    make_measure(key="suspended", effective_on=today - 9 * day,
+                 events=[(today - 5 * day, "suspended", True)])  # fmt: skip
+    listed = []
+    page = 1
+    while True:
+        body = client.get("/api/v1/measures/", {"page_size": 500, "page": page}).json()
+        listed += body["results"]
+        if not body["next"]:
+            break
+        page += 1
+    expected = {m.key: (m.status, m.status_confirmed) for m in Measure.objects.with_status(today)}
+    assert {m["key"]: (m["status"], m["status_confirmed"]) for m in listed} == expected
+    assert expected["scheduled-reinstatement"] == ("in_force", False)
