@@ -218,13 +218,14 @@ def machine() -> str:
 def worker_rss_mb(pidfile: Path) -> list[float]:
     """Resident memory (MB) of each worker of the gunicorn whose master wrote ``pidfile``."""
     with suppress(OSError, ValueError):
-        master = int(pidfile.read_text().strip())
-        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        master = pidfile.read_text().strip()
         sizes = []
-        for pid in children:
-            status = Path(f"/proc/{pid}/status").read_text()
-            kib = int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1))
-            sizes.append(kib / 1024)
+        for status_file in Path("/proc").glob("[0-9]*/status"):
+            with suppress(OSError):
+                status = status_file.read_text()
+                if re.search(r"^PPid:\s+(\d+)$", status, re.M).group(1) == master:
+                    kib = int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1))
+                    sizes.append(kib / 1024)
         return sizes
     return []
 
