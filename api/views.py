@@ -89,7 +89,11 @@ class RowPagesMixin(ConditionalListMixin):
     def page_and_etag(self, request, *args, **kwargs) -> tuple[dict, str]:
         def page() -> tuple[dict, str]:
             queryset = self.filter_queryset(self.get_queryset())
-            rows = self.paginator.paginate_rows(queryset, self.row_fields, request, self)
+            filterset = getattr(self, "filterset", None)
+            counted = getattr(filterset, "count_queryset", lambda: None)()
+            rows = self.paginator.paginate_rows(
+                queryset, self.row_fields, request, self, count_queryset=counted
+            )
             data = self.get_paginated_response(self.build_page(rows, request)).data
             return data, etag_for(data)
 

@@ -129,3 +129,21 @@ def measures_in_force_listing(material_ids: Iterable[int], day: datetime.date):
         .filter(material_id__in=list(material_ids))
         .values("measure_id")
     )
+
+
+# Up to this many matching measures in force, a page is read by sorting them; past it, by
+# walking the measures in page order and stopping after the page (see in_force_on_listing).
+SORTED_AT_MOST = 2000
+
+
+def many_in_force(material_ids: Iterable[int], day: datetime.date) -> bool:
+    """Whether more than ``SORTED_AT_MOST`` periods of ``material_ids`` include ``day``: one
+    index range read no further than that."""
+    periods = InForcePeriod.objects.covering(day).filter(material_id__in=list(material_ids))
+    return periods.values("pk")[SORTED_AT_MOST : SORTED_AT_MOST + 1].exists()
+
+
+def in_force_listing(material_ids: Iterable[int], day: datetime.date) -> Exists:
+    """A condition on measures: in force on ``day`` and listing any of ``material_ids``."""
+    periods = InForcePeriod.objects.covering(day).filter(material_id__in=list(material_ids))
+    return Exists(periods.filter(measure=OuterRef("pk")))

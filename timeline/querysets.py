@@ -124,13 +124,18 @@ class MeasureQuerySet(models.QuerySet):
 
         return self.filter(in_force_on(day), effective_on__lte=day)
 
-    def in_force_on_listing(self, day: datetime.date, materials: Iterable) -> MeasureQuerySet:
-        """``matching_materials(materials).in_force_on(day)``, driven from the periods of the
-        matching materials (one index range each) rather than from every measure."""
-        from .models import Material
-        from .periods import measures_in_force_listing
+    def in_force_on_listing(self, day: datetime.date, material_ids: set[int]) -> MeasureQuerySet:
+        """``matching_materials(materials).in_force_on(day)``, given the matching materials'
+        ids (``Material.objects.related_ids(materials)``), read off their periods. A few
+        hundred matches are read from their index ranges and sorted; when many match, the
+        measures are walked in page order (newest entry into force first) and each is looked
+        up, so a page stops after its last row. Both give the same rows;
+        ``periods.many_in_force`` picks, reading a bounded index range."""
+        from .periods import in_force_listing, many_in_force, measures_in_force_listing
 
-        ids = Material.objects.related_ids(materials)
+        ids = material_ids
+        if many_in_force(ids, day):
+            return self.filter(in_force_listing(ids, day), effective_on__lte=day)
         return self.filter(pk__in=measures_in_force_listing(ids, day))
 
     def with_oldest_scheduled(self, day: datetime.date) -> MeasureQuerySet:

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from timeline import periods
 from timeline.models import Material, Measure
 from timeline.synthetic import generate
 
@@ -17,10 +18,13 @@ def synthetic(empty_timeline):
     generate(measures=400, seed=11)
 
 
+@pytest.mark.parametrize("read", ["sorted", "walked"])
 @pytest.mark.parametrize("day", [D(1995, 1, 1), D(2005, 6, 1), D(2020, 2, 29), D(2029, 12, 31)])
 def test_measures_on_a_material_in_force_on_a_day_are_what_the_status_rule_selects(
-    client, synthetic, day
+    client, synthetic, monkeypatch, day, read
 ):
+    # Pages of few matches are sorted, of many walked in order: both ways must agree.
+    monkeypatch.setattr(periods, "SORTED_AT_MOST", 10**9 if read == "sorted" else 0)
     for slug in ["rare-earth-elements", "dysprosium", "gallium-oxide", "processed-materials"]:
         material = Material.objects.get(slug=slug)
         expected = list(

@@ -51,8 +51,9 @@ def count_queries(client, url, params) -> int:
         # timeline version (for the cached count), count, page, then one prefetch each:
         # authorities, targets, sectors, materials, events, sources, relations.
         ("/api/v1/measures/", {}, 10),
-        # + the named material, and the membership edges for group expansion.
-        ("/api/v1/measures/", {"material": "rare-earth-elements", "in_force_on": "2025-01-01"}, 12),
+        # + the named material, the membership edges for group expansion, and a bounded read
+        # of the periods that picks how the page is read (sorted or walked).
+        ("/api/v1/measures/", {"material": "rare-earth-elements", "in_force_on": "2025-01-01"}, 13),
         (
             "/api/v1/measures/",
             {"jurisdiction": "CN,US", "sector": "defence", "status": "suspended"},
