@@ -23,7 +23,7 @@ from timeline.models import (
     Sector,
 )
 from timeline.periods import measures_in_force_listing
-from timeline.querysets import measure_ids_matching
+from timeline.querysets import events_matching
 from timeline.status import MeasureStatus
 
 from .parameters import (
@@ -353,7 +353,7 @@ class EventFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_material(self, queryset, name, materials):
-        return queryset.filter(measure_id__in=measure_ids_matching(materials))
+        return events_matching(queryset, materials)
 
 
 class MaterialFilterSet(django_filters.FilterSet):

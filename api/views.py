@@ -22,7 +22,7 @@ from timeline.models import (
     Sector,
     normalize_hs_code,
 )
-from timeline.querysets import measure_ids_matching
+from timeline.querysets import events_matching
 from timeline.services import MeasureInUse, delete_measure, restore_version
 
 from . import filters, serializers
@@ -313,7 +313,7 @@ class MaterialTimelineView(EventFeedView):
 
     def get_queryset(self):
         material = get_object_or_404(Material.objects.only("pk"), slug=self.kwargs["slug"])
-        return event_queryset().filter(measure_id__in=measure_ids_matching([material]))
+        return events_matching(event_queryset(), [material])
 
     @extend_schema(summary="A material's timeline")
     def get(self, request, *args, **kwargs):

@@ -167,14 +167,22 @@ class MeasureQuerySet(models.QuerySet):
         return self.filter(Exists(listed))
 
 
-def measure_ids_matching(materials: Iterable) -> models.QuerySet:
-    """Ids of the measures matching ``materials`` (group expansion both ways), as a subquery.
-    Driven from the material side, the planner walks the (material, measure) index instead of
-    probing every measure."""
+# Past this many links to the matching materials, a page of their events is read by walking
+# all events in date order (most measures' events are near); below it, by sorting theirs.
+WALK_EVENTS_PAST_LINKS = 400
+
+
+def events_matching(events: models.QuerySet, materials: Iterable) -> models.QuerySet:
+    """``events`` of the measures matching ``materials`` (group expansion both ways). Few
+    matching measures: their events are read by measure and sorted. Many: the events are
+    walked in date order and each measure looked up, so a page stops after its last row. A
+    bounded read of the links picks; both give the same rows."""
     from .models import Material, MeasureMaterial
 
-    ids = Material.objects.related_ids(materials)
-    return MeasureMaterial.objects.filter(material_id__in=ids).values("measure_id")
+    links = MeasureMaterial.objects.filter(material_id__in=Material.objects.related_ids(materials))
+    if links.values("pk")[WALK_EVENTS_PAST_LINKS : WALK_EVENTS_PAST_LINKS + 1].exists():
+        return events.filter(Exists(links.filter(measure_id=OuterRef("measure_id"))))
+    return events.filter(measure_id__in=links.values("measure_id"))
 
 
 class MaterialQuerySet(models.QuerySet):

@@ -6,8 +6,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from timeline import periods
-from timeline.models import Material, Measure
+from timeline import periods, querysets
+from timeline.models import Material, Measure, MeasureEvent
 from timeline.synthetic import generate
 
 D = datetime.date
@@ -60,3 +60,26 @@ def test_listed_statuses_are_what_the_status_rule_in_sql_says(client, synthetic,
     expected = {m.key: (m.status, m.status_confirmed) for m in Measure.objects.with_status(today)}
     assert {m["key"]: (m["status"], m["status_confirmed"]) for m in listed} == expected
     assert expected["scheduled-reinstatement"] == ("in_force", False)
+
+
+@pytest.mark.parametrize("read", ["sorted", "walked"])
+@pytest.mark.parametrize("slug", ["rare-earth-elements", "gallium-oxide", "processed-materials"])
+def test_a_materials_timeline_is_the_events_of_the_measures_it_matches(
+    client, synthetic, monkeypatch, slug, read
+):
+    monkeypatch.setattr(querysets, "WALK_EVENTS_PAST_LINKS", 10**9 if read == "sorted" else 0)
+    material = Material.objects.get(slug=slug)
+    expected = list(
+        MeasureEvent.objects.filter(measure__in=Measure.objects.matching_materials([material]))
+        .order_by("date", "type", "id")
+        .values_list("date", "type", "measure__key")[:500]
+    )
+    body = client.get(f"/api/v1/materials/{slug}/timeline/", {"page_size": 500}).json()
+    assert (
+        body["count"]
+        == MeasureEvent.objects.filter(
+            measure__in=Measure.objects.matching_materials([material])
+        ).count()
+    )
+    got = [(D.fromisoformat(e["date"]), e["type"], e["measure"]["key"]) for e in body["results"]]
+    assert got == expected
