@@ -2,8 +2,9 @@ from collections.abc import Callable
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
@@ -22,7 +23,7 @@ from timeline.models import (
     Sector,
     normalize_hs_code,
 )
-from timeline.querysets import events_matching
+from timeline.querysets import events_matching, events_matching_in_date_order
 from timeline.services import MeasureInUse, delete_measure, restore_version
 
 from . import filters, serializers
@@ -89,15 +90,24 @@ class RowPagesMixin(ConditionalListMixin):
     def page_and_etag(self, request, *args, **kwargs) -> tuple[dict, str]:
         def page() -> tuple[dict, str]:
             queryset = self.filter_queryset(self.get_queryset())
-            filterset = getattr(self, "filterset", None)
-            counted = getattr(filterset, "count_queryset", lambda: None)()
             rows = self.paginator.paginate_rows(
-                queryset, self.row_fields, request, self, count_queryset=counted
+                queryset, self.row_fields, request, self, count_queryset=self.count_queryset()
             )
             data = self.get_paginated_response(self.build_page(rows, request)).data
             return data, etag_for(data)
 
         return cached_read(request, ("list", "etag"), page)
+
+    def count_queryset(self) -> QuerySet | None:
+        """A query counting the same rows as the filtered list, cheaper to run, or None
+        (the filterset's, see ``MeasureFilterSet.count_queryset``)."""
+        filterset = getattr(self, "filterset", None)
+        return getattr(filterset, "count_queryset", lambda: None)()
+
+    def filters_given(self) -> bool:
+        """Whether the request narrows the list by any filter (paging is not one)."""
+        paging = {"page", "page_size", "format"}
+        return any(name not in paging for name in self.request.query_params)
 
 
 FORCE = OpenApiParameter(
@@ -312,8 +322,18 @@ class MaterialTimelineView(EventFeedView):
     """Events of every measure that matches the material, groups expanded both ways."""
 
     def get_queryset(self):
-        material = get_object_or_404(Material.objects.only("pk"), slug=self.kwargs["slug"])
-        return events_matching(event_queryset(), [material])
+        if self.filters_given():  # counted as listed: read by measure
+            return events_matching(event_queryset(), [self.material])
+        return events_matching_in_date_order(event_queryset(), [self.material])
+
+    def count_queryset(self):
+        if self.filters_given():
+            return None
+        return events_matching(event_queryset(), [self.material])
+
+    @cached_property
+    def material(self) -> Material:
+        return get_object_or_404(Material.objects.only("pk"), slug=self.kwargs["slug"])
 
     @extend_schema(summary="A material's timeline")
     def get(self, request, *args, **kwargs):

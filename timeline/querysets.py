@@ -172,14 +172,24 @@ class MeasureQuerySet(models.QuerySet):
 WALK_EVENTS_PAST_LINKS = 400
 
 
-def events_matching(events: models.QuerySet, materials: Iterable) -> models.QuerySet:
-    """``events`` of the measures matching ``materials`` (group expansion both ways). Few
-    matching measures: their events are read by measure and sorted. Many: the events are
-    walked in date order and each measure looked up, so a page stops after its last row. A
-    bounded read of the links picks; both give the same rows."""
+def _links_to(materials: Iterable) -> models.QuerySet:
     from .models import Material, MeasureMaterial
 
-    links = MeasureMaterial.objects.filter(material_id__in=Material.objects.related_ids(materials))
+    return MeasureMaterial.objects.filter(material_id__in=Material.objects.related_ids(materials))
+
+
+def events_matching(events: models.QuerySet, materials: Iterable) -> models.QuerySet:
+    """``events`` of the measures matching ``materials`` (group expansion both ways), read
+    by measure: the way to count them, and to list them when few measures match."""
+    return events.filter(measure_id__in=_links_to(materials).values("measure_id"))
+
+
+def events_matching_in_date_order(events: models.QuerySet, materials: Iterable) -> models.QuerySet:
+    """``events_matching`` for reading a page in date order. When many measures match, the
+    events are walked in date order and each one's measure looked up, so a page stops after
+    its last row (counting them that way would look up every event: count
+    ``events_matching``). A bounded read of the links picks; both give the same rows."""
+    links = _links_to(materials)
     if links.values("pk")[WALK_EVENTS_PAST_LINKS : WALK_EVENTS_PAST_LINKS + 1].exists():
         return events.filter(Exists(links.filter(measure_id=OuterRef("measure_id"))))
     return events.filter(measure_id__in=links.values("measure_id"))

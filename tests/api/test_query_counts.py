@@ -64,7 +64,8 @@ def count_queries(client, url, params) -> int:
         ("/api/v1/events/", {"material": "gallium", "measure": "bulk-001,bulk-002"}, 7),
         ("/api/v1/materials/", {}, 5),
         ("/api/v1/measures/bulk-001/timeline/", {}, 4),
-        ("/api/v1/materials/dysprosium/timeline/", {}, 6),
+        # material, edges, links (walk or sort), version, count (edges again), page
+        ("/api/v1/materials/dysprosium/timeline/", {}, 7),
         ("/api/v1/authorities/", {}, 3),
     ],
 )
