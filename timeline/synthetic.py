@@ -14,6 +14,7 @@ import random
 from collections import defaultdict
 from collections.abc import Iterator
 
+from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -110,6 +111,14 @@ def generate(*, measures: int, seed: int, batch_size: int = 5000, progress=None)
         )
     bump_version()  # bulk writes send no signals
     with connection.cursor() as cursor:
+        # Rows were written with the ids chosen here: move PostgreSQL's sequences past them.
+        written = [Measure, MeasureEvent, MeasureMaterial, MeasureSource, MeasureRelation]
+        written += [InForcePeriod] + [
+            getattr(Measure, name).through
+            for name in ("authorities", "target_jurisdictions", "sectors")
+        ]
+        for statement in connection.ops.sequence_reset_sql(no_style(), written):
+            cursor.execute(statement)
         cursor.execute("ANALYZE")  # fresh planner statistics for the new rows
     return counts
 
