@@ -217,7 +217,9 @@ class MeasureFilterSet(django_filters.FilterSet):
     )
     as_of = ISODateFilter(
         method="filter_noop",
-        help_text="Day on which `status` is evaluated (YYYY-MM-DD); default today (UTC).",
+        help_text="Day on which `status` is evaluated, as a filter and in each measure's "
+        "`status`, `status_confirmed` and `status_certain` (YYYY-MM-DD); default `in_force_on` "
+        "when given, else today (UTC).",
     )
     in_force_on = ISODateFilter(
         method="filter_in_force_on",
@@ -307,6 +309,12 @@ class MeasureFilterSet(django_filters.FilterSet):
             | Q(reference__icontains=text)
             | Q(summary__icontains=text)
         )
+
+    @property
+    def status_day(self) -> datetime.date | None:
+        """The day each listed measure's status is shown for: ``as_of``, else ``in_force_on``,
+        else None (today); the page computes it (``api.pages.measure_page``)."""
+        return self.form.cleaned_data.get("as_of") or self.form.cleaned_data.get("in_force_on")
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from timeline.models import (
+    MEASURE_DATE_FIELDS,
     Authority,
     Jurisdiction,
     Material,
@@ -25,14 +26,17 @@ from timeline.models import (
     MeasureSource,
     Sector,
 )
-from timeline.status import status_confirmed, status_on
+from timeline.precision import partial_date_text
+from timeline.status import status_certain, status_confirmed, status_on
 
 MEASURE_ROW_FIELDS = (
     "id", "key", "title", "reference", "jurisdiction__code", "measure_type", "summary",
-    "announced_on", "effective_on", "ends_on", "confidence", "notes", "created_at", "updated_at",
+    "announced_on", "effective_on", "ends_on", "announced_on_precision", "effective_on_precision",
+    "ends_on_precision", "confidence", "notes", "created_at", "updated_at",
 )  # fmt: skip
 EVENT_ROW_FIELDS = (
     "date",
+    "date_precision",
     "type",
     "note",
     "source_url",
@@ -90,7 +94,7 @@ def _nested_sql() -> dict[str, str]:
         "materials": "SELECT t.measure_id, m.slug, m.name, t.scope "
         f"FROM {table(MeasureMaterial)} t JOIN {table(Material)} m ON m.id = t.material_id "
         "WHERE t.measure_id IN ({ids}) ORDER BY m.name",
-        "events": "SELECT measure_id, date, type, note, source_url, scheduled "
+        "events": "SELECT measure_id, date, date_precision, type, note, source_url, scheduled "
         f"FROM {table(MeasureEvent)} WHERE measure_id IN ({{ids}}) AND NOT derived "
         "ORDER BY date, type, id",
         "sources": "SELECT measure_id, url, title, publisher, published_on "
@@ -114,8 +118,9 @@ def _day(value) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def measure_page(rows: list[dict], request) -> list[dict]:
-    """The MeasureSerializer representation of a page of ``MEASURE_ROW_FIELDS`` rows."""
+def measure_page(rows: list[dict], request, day: datetime.date | None = None) -> list[dict]:
+    """The MeasureSerializer representation of a page of ``MEASURE_ROW_FIELDS`` rows, with
+    each measure's status on ``day`` (default today)."""
     ids = [row["id"] for row in rows]
     authorities = _nested("authorities", ids)
     targets = _nested("targets", ids)
@@ -124,21 +129,21 @@ def measure_page(rows: list[dict], request) -> list[dict]:
     events = defaultdict(list)
     for pk, entries in _nested("events", ids).items():
         events[pk] = [
-            (_day(day), kind, note, url, bool(flag)) for day, kind, note, url, flag in entries
+            (_day(day), precision, kind, note, url, bool(flag))
+            for day, precision, kind, note, url, flag in entries
         ]
     sources = _nested("sources", ids)
     related = _nested("related", ids)
     prefix = measure_url_prefix(request)
-    today = timezone.localdate()
+    day = day or timezone.localdate()
     page = []
     for row in rows:
         pk = row["id"]
-        # The status today, by the rule in timeline/status.py over the row's dates and recorded
-        # events (derived events only repeat the dates), as MeasureQuerySet.with_status says
-        # it in SQL; computed here it costs no per-row subqueries in the page's query.
-        dates = {name: row[name] for name in ("announced_on", "effective_on", "ends_on")}
-        timeline = [(date, type_, scheduled) for date, type_, _, _, scheduled in events[pk]]
-        status = status_on(today, **dates, events=[(date, type_) for date, type_, _ in timeline])
+        # The status on ``day`` by the rules in timeline/status.py, over the row's dates and
+        # recorded events (derived events only repeat the dates), as MeasureQuerySet.with_status
+        # says it in SQL; computed here it costs no per-row subqueries in the page's query.
+        dates = {name: row[name] for name in MEASURE_DATE_FIELDS}
+        timeline = [(d, t, scheduled) for d, _, t, _, _, scheduled in events[pk]]
         page.append(
             {
                 "key": row["key"],
@@ -148,12 +153,22 @@ def measure_page(rows: list[dict], request) -> list[dict]:
                 "jurisdiction": row["jurisdiction__code"],
                 "authorities": [slug for (slug,) in authorities[pk]],
                 "measure_type": row["measure_type"],
-                "status": status,
-                "status_confirmed": status_confirmed(today, **dates, events=timeline),
+                "status": status_on(day, **dates, events=[(d, t) for d, t, _ in timeline]),
+                "status_confirmed": status_confirmed(day, **dates, events=timeline),
+                "status_certain": status_certain(
+                    day,
+                    **{name: (row[name], row[f"{name}_precision"]) for name in dates},
+                    events=[(d, t, precision) for d, precision, t, *_ in events[pk]],
+                ),
                 "summary": row["summary"],
-                "announced_on": _date(row["announced_on"]),
-                "effective_on": _date(row["effective_on"]),
-                "ends_on": _date(row["ends_on"]),
+                **{
+                    field: value
+                    for name in MEASURE_DATE_FIELDS
+                    for field, value in (
+                        (name, partial_date_text(row[name], row[f"{name}_precision"])),
+                        (f"{name}_precision", row[f"{name}_precision"]),
+                    )
+                },
                 "target_jurisdictions": [code for (code,) in targets[pk]],
                 "materials": [
                     {"material": slug, "name": name, "scope": scope}
@@ -162,13 +177,14 @@ def measure_page(rows: list[dict], request) -> list[dict]:
                 "sectors": [slug for (slug,) in sectors[pk]],
                 "events": [
                     {
-                        "date": _date(date),
+                        "date": partial_date_text(date, precision),
+                        "date_precision": precision,
                         "type": type_,
                         "note": note,
                         "source_url": url or None,
                         "scheduled": scheduled,
                     }
-                    for date, type_, note, url, scheduled in events[pk]
+                    for date, precision, type_, note, url, scheduled in events[pk]
                 ],
                 "related": [
                     {"measure": key, "relation": relation} for key, relation in related[pk]
@@ -191,7 +207,8 @@ def event_page(rows: list[dict], request) -> list[dict]:
     prefix = measure_url_prefix(request)
     return [
         {
-            "date": _date(row["date"]),
+            "date": partial_date_text(row["date"], row["date_precision"]),
+            "date_precision": row["date_precision"],
             "type": row["type"],
             "note": row["note"],
             "source_url": row["source_url"] or None,

@@ -45,5 +45,13 @@ def material_queryset() -> QuerySet[Material]:
 
 def event_queryset() -> QuerySet[MeasureEvent]:
     return MeasureEvent.objects.select_related("measure").only(
-        "date", "type", "note", "source_url", "derived", "measure__key", "measure__title"
+        "date",
+        "date_precision",
+        "type",
+        "note",
+        "source_url",
+        "scheduled",
+        "derived",
+        "measure__key",
+        "measure__title",
     )

@@ -19,6 +19,7 @@ from rest_framework.utils import html
 
 from timeline.models import (
     BUILT_IN_CONFLICT,
+    MEASURE_DATE_FIELDS,
     Authority,
     Confidence,
     EventType,
@@ -35,6 +36,13 @@ from timeline.models import (
     date_range_validators,
     normalize_hs_code,
     normalize_jurisdiction_code,
+)
+from timeline.precision import (
+    PARTIAL_DATE_FORMATS,
+    PARTIAL_DATE_PATTERN,
+    DatePrecision,
+    PartialDate,
+    partial_date_text,
 )
 from timeline.services import EventEntry, MaterialLink, RelationEntry, SourceEntry, save_measure
 from timeline.status import MeasureStatus
@@ -287,6 +295,60 @@ class ISODateField(serializers.DateField):
         if isinstance(value, str) and not ISO_DATE.fullmatch(value):
             self.fail("invalid", format="YYYY-MM-DD")
         return super().to_internal_value(value)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": PARTIAL_DATE_PATTERN,
+        "example": "2025-03-14",
+        "x-formats": ["YYYY-MM-DD", "YYYY-MM", "YYYY"],
+    }
+)
+class PartialDateField(serializers.Field):
+    """A date known to the day, the month or the year (``timeline.precision``), written
+    ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``. It reads and writes two attributes, the date (the
+    first day of its period) and its ``<date>_precision``, so it takes the whole object."""
+
+    default_error_messages = {
+        "invalid": "{reason}.",
+        "type": "Expected a string ({formats}), got {got}.",
+    }
+
+    def __init__(self, *, date_field: str, precision_field: str | None = None, **kwargs):
+        self.date_field = date_field
+        self.precision_field = precision_field or f"{date_field}_precision"
+        super().__init__(source="*", **kwargs)
+
+    def get_attribute(self, instance):
+        return instance
+
+    def to_representation(self, instance) -> str | None:
+        if isinstance(instance, dict):  # a history snapshot holds the text already
+            return instance[self.date_field]
+        return partial_date_text(
+            getattr(instance, self.date_field), getattr(instance, self.precision_field)
+        )
+
+    def validate_empty_values(self, data):
+        if data is None and self.allow_null and not self.read_only:
+            return True, {self.date_field: None, self.precision_field: DatePrecision.DAY}
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data) -> dict:
+        if not isinstance(data, str):
+            self.fail("type", formats=PARTIAL_DATE_FORMATS, got=with_article(json_type(data)))
+        try:
+            value = PartialDate.parse(data)
+        except ValueError as error:
+            reason = str(error)
+            self.fail("invalid", reason=reason[:1].upper() + reason[1:])
+        for validator in date_range_validators:
+            try:
+                validator(value.date)
+            except DjangoValidationError as error:
+                raise serializers.ValidationError(error.messages) from None
+        return {self.date_field: value.date, self.precision_field: value.precision}
 
 
 class UniqueListField(serializers.ListField):
@@ -576,7 +638,8 @@ class WholeItemMixin:
         attrs = super().validate(attrs)
         missing = {}
         for name, field in self.fields.items():
-            if field.read_only or field.source in attrs:
+            given = getattr(field, "date_field", field.source)  # a PartialDateField sets two
+            if field.read_only or given in attrs:
                 continue
             if field.required:
                 missing[name] = [
@@ -607,7 +670,16 @@ class MeasureMaterialSerializer(WholeItemMixin, StrictFieldsMixin, serializers.S
 
 
 class MeasureEventSerializer(WholeItemMixin, StrictFieldsMixin, serializers.Serializer):
-    date = ISODateField(validators=date_range_validators, help_text="Day of the event.")
+    date = PartialDateField(
+        date_field="date",
+        help_text="When it happened: a day (YYYY-MM-DD), or only the month (YYYY-MM) or the "
+        "year (YYYY) where the source gives no more.",
+    )
+    date_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices,
+        read_only=True,
+        help_text="How precisely the date is known (day, month or year), as its form shows.",
+    )
     type = serializers.ChoiceField(choices=EventType.choices, help_text="What happened.")
     note = serializers.CharField(
         allow_blank=True, required=False, default="", max_length=5000, help_text="Free-text note."
@@ -660,11 +732,15 @@ MEASURE_EXAMPLE = {
     "measure_type": "export_licence_requirement",
     "status": "in_force",
     "status_confirmed": True,
+    "status_certain": True,
     "summary": "Samarium, gadolinium, terbium, dysprosium, lutetium, scandium and yttrium items "
     "need a dual-use export licence.",
     "announced_on": "2025-04-04",
+    "announced_on_precision": "day",
     "effective_on": "2025-04-04",
+    "effective_on_precision": "day",
     "ends_on": None,
+    "ends_on_precision": "day",
     "target_jurisdictions": [],
     "materials": [
         {
@@ -677,6 +753,7 @@ MEASURE_EXAMPLE = {
     "events": [
         {
             "date": "2025-04-04",
+            "date_precision": "day",
             "type": "announced",
             "note": "Effective on publication.",
             "source_url": "",
@@ -728,12 +805,41 @@ class MeasureSerializer(
         help_text="Slugs of the issuing authorities.",
     )
     status = serializers.SerializerMethodField(
-        help_text="Status today (UTC): upcoming, in_force, suspended or ended; null before the "
-        "measure is announced."
+        help_text="Status today (UTC), or in a list on the day asked about (`as_of`, else "
+        "`in_force_on`): upcoming, in_force, suspended or ended; null before the measure is "
+        "announced."
     )
     status_confirmed = serializers.SerializerMethodField(
-        help_text="False when the status rests on a scheduled event dated today or before that "
-        "no source confirms (a suspension's announced end, a date set for entry into force)."
+        help_text="False when the status rests on a scheduled event dated on or before the "
+        "status's day that no source confirms (a suspension's announced end, a date set for "
+        "entry into force)."
+    )
+    status_certain = serializers.SerializerMethodField(
+        help_text="False when the status's day lies inside the month or year of a date known "
+        "only to the month or the year (the announcement, entry into force, end, or a "
+        "suspension or reinstatement): the status takes such a date as the first day of its "
+        "period, and another day of that period could give another status."
+    )
+    announced_on = PartialDateField(
+        date_field="announced_on",
+        allow_null=True,
+        required=False,
+        help_text="When it was announced or published: YYYY-MM-DD, or YYYY-MM or YYYY where "
+        "the source gives only the month or the year.",
+    )
+    effective_on = PartialDateField(
+        date_field="effective_on",
+        allow_null=True,
+        required=False,
+        help_text="First day it applies (entry into force); YYYY-MM or YYYY when only the "
+        "month or the year is known.",
+    )
+    ends_on = PartialDateField(
+        date_field="ends_on",
+        allow_null=True,
+        required=False,
+        help_text="First day it no longer applies; YYYY-MM or YYYY when only the month or the "
+        "year is known; null when open-ended.",
     )
     target_jurisdictions = NaturalKeyField(
         many=True,
@@ -776,10 +882,14 @@ class MeasureSerializer(
             "measure_type",
             "status",
             "status_confirmed",
+            "status_certain",
             "summary",
             "announced_on",
+            "announced_on_precision",
             "effective_on",
+            "effective_on_precision",
             "ends_on",
+            "ends_on_precision",
             "target_jurisdictions",
             "materials",
             "sectors",
@@ -797,9 +907,14 @@ class MeasureSerializer(
             "reference": {"help_text": "Official reference of the document."},
             "measure_type": {"help_text": "What kind of measure this is."},
             "summary": {"help_text": "One or two sentences."},
-            "announced_on": {"help_text": "Day it was announced or published."},
-            "effective_on": {"help_text": "First day it applies."},
-            "ends_on": {"help_text": "First day it no longer applies; null when open-ended."},
+            **{
+                f"{name}_precision": {
+                    "read_only": True,
+                    "help_text": f"How precisely {name} is known: day, month or year, as its "
+                    "form shows.",
+                }
+                for name in MEASURE_DATE_FIELDS
+            },
             "confidence": {"help_text": "How sure the record is, given its sources."},
             "notes": {"help_text": "Where sources were thin or disagreed."},
             "created_at": {"help_text": "When the record was created."},
@@ -820,6 +935,12 @@ class MeasureSerializer(
         if hasattr(measure, "status_confirmed"):
             return measure.status_confirmed
         return measure.status_confirmed_on(timezone.localdate())
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_status_certain(self, measure: Measure) -> bool:
+        if hasattr(measure, "status_certain"):
+            return measure.status_certain
+        return measure.status_certain_on(timezone.localdate())
 
     def create(self, validated_data):
         return self._save(Measure(), validated_data)
@@ -886,13 +1007,30 @@ class TimelineEventSerializer(serializers.ModelSerializer):
     )
 
     source_url = OptionalURLField(read_only=True, help_text="Where it is stated, if anywhere.")
+    date = PartialDateField(
+        date_field="date",
+        read_only=True,
+        help_text="When it happened: YYYY-MM-DD, or YYYY-MM or YYYY where only the month or the "
+        "year is known.",
+    )
 
     class Meta:
         model = MeasureEvent
-        fields = ["date", "type", "note", "source_url", "scheduled", "derived", "measure"]
+        fields = [
+            "date",
+            "date_precision",
+            "type",
+            "note",
+            "source_url",
+            "scheduled",
+            "derived",
+            "measure",
+        ]
         read_only_fields = fields
         extra_kwargs = {
-            "date": {"help_text": "Day of the event."},
+            "date_precision": {
+                "help_text": "How precisely the date is known (day, month or year)."
+            },
             "type": {"help_text": "What happened."},
             "note": {"help_text": "Free-text note."},
             "scheduled": {"help_text": MeasureEvent._meta.get_field("scheduled").help_text},
@@ -922,9 +1060,30 @@ class MeasureSnapshotSerializer(serializers.Serializer):
     jurisdiction = serializers.CharField(help_text="Issuing jurisdiction code.")
     measure_type = serializers.ChoiceField(choices=MeasureType.choices, help_text="Type.")
     summary = serializers.CharField(help_text="Summary.")
-    announced_on = serializers.DateField(allow_null=True, help_text="Day announced.")
-    effective_on = serializers.DateField(allow_null=True, help_text="First day it applied.")
-    ends_on = serializers.DateField(allow_null=True, help_text="First day it no longer applied.")
+    announced_on = PartialDateField(
+        date_field="announced_on", read_only=True, allow_null=True, help_text="When announced."
+    )
+    announced_on_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices, help_text="How precisely announced_on is known."
+    )
+    effective_on = PartialDateField(
+        date_field="effective_on",
+        read_only=True,
+        allow_null=True,
+        help_text="First day it applied.",
+    )
+    effective_on_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices, help_text="How precisely effective_on is known."
+    )
+    ends_on = PartialDateField(
+        date_field="ends_on",
+        read_only=True,
+        allow_null=True,
+        help_text="First day it no longer applied.",
+    )
+    ends_on_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices, help_text="How precisely ends_on is known."
+    )
     confidence = serializers.ChoiceField(choices=Confidence.choices, help_text="Confidence.")
     notes = serializers.CharField(help_text="Notes.")
     authorities = serializers.ListField(child=serializers.CharField(), help_text="Authority slugs.")

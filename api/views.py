@@ -156,7 +156,12 @@ class MeasureViewSet(RowPagesMixin, TimelineViewSet):
     serializer_class = serializers.MeasureSerializer
     filterset_class = filters.MeasureFilterSet
     row_fields = MEASURE_ROW_FIELDS
-    build_page = staticmethod(measure_page)
+
+    def build_page(self, rows: list[dict], request) -> list[dict]:
+        """Each measure with its status on the day the list asks about (see the filterset)."""
+        filterset = getattr(self, "filterset", None)
+        return measure_page(rows, request, getattr(filterset, "status_day", None))
+
     lookup_field = "key"
     lookup_value_regex = SLUG
     extra_query_parameters = {"destroy": ("force",)}

@@ -228,6 +228,7 @@ SPECTACULAR_SETTINGS = {
     }
     | {
         "EventTypeEnum": "timeline.models.EventType",
+        "DatePrecisionEnum": "timeline.precision.DatePrecision",
         "MeasureTypeEnum": "timeline.models.MeasureType",
         "MaterialCategoryEnum": "timeline.models.MaterialCategory",
         "RelationTypeEnum": "timeline.models.RelationType",

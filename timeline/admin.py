@@ -6,6 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .history import record_version
 from .models import (
+    MEASURE_DATE_FIELDS,
     Authority,
     HSCode,
     Jurisdiction,
@@ -143,7 +144,23 @@ class MaterialAdmin(SimpleHistoryAdmin):
         return ", ".join(material.members.values_list("name", flat=True)) or "-"
 
 
-class MeasureForm(forms.ModelForm):
+class DayByDefaultForm(forms.ModelForm):
+    """A date's precision may be left out of a submitted form: the date is then a day."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name.endswith("_precision"):
+                field.required = False
+
+
+class MeasureEventForm(DayByDefaultForm):
+    class Meta:
+        model = MeasureEvent
+        exclude: list[str] = []
+
+
+class MeasureForm(DayByDefaultForm):
     """Refuses to overwrite a save made by someone else after this form was opened."""
 
     loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -237,7 +254,8 @@ class MeasureMaterialInline(admin.TabularInline):
 
 class MeasureEventInline(admin.TabularInline):
     model = MeasureEvent
-    fields = ["date", "type", "scheduled", "note", "source_url"]
+    form = MeasureEventForm
+    fields = ["date", "date_precision", "type", "scheduled", "note", "source_url"]
     extra = 0
     verbose_name_plural = "events (the announcement, entry into force and end come from the dates)"
 
@@ -298,7 +316,14 @@ class MeasureAdmin(SimpleHistoryAdmin):
                 ]
             },
         ),
-        ("Dates", {"fields": ["announced_on", "effective_on", "ends_on"]}),
+        (
+            "Dates",
+            {
+                "fields": [(name, f"{name}_precision") for name in MEASURE_DATE_FIELDS],
+                "description": "A date known only to the month or the year is entered as the "
+                "first day of that month or year, with that precision.",
+            },
+        ),
         ("Scope", {"fields": ["summary", "target_jurisdictions", "sectors"]}),
         ("Reliability", {"fields": ["confidence", "notes"]}),
         ("Record", {"fields": ["created_at", "updated_at"]}),
@@ -327,7 +352,9 @@ class MeasureAdmin(SimpleHistoryAdmin):
         if not measure.status:
             return "not yet announced"
         label = MeasureStatus(measure.status).label
-        return label if measure.status_confirmed else f"{label} (unconfirmed)"
+        if not measure.status_confirmed:
+            label = f"{label} (unconfirmed)"
+        return label if measure.status_certain else f"{label} (uncertain date)"
 
     @admin.display(description="Unconfirmed since", ordering="oldest_scheduled_on", empty_value="")
     def oldest_scheduled_on(self, measure: Measure):

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.db.models import Prefetch, QuerySet
 
 from .models import (
+    MEASURE_DATE_FIELDS,
     Authority,
     EventType,
     Jurisdiction,
@@ -20,6 +21,7 @@ from .models import (
     MeasureRelation,
     Sector,
 )
+from .precision import partial_date_text
 
 DEMO_DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 DEMO_FILES = [
@@ -86,10 +88,16 @@ def _date(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def event_record(*, date, type, note, source_url, scheduled) -> dict:
-    """A recorded event in the dataset's words: ``scheduled`` is written only on an event
-    announced in advance that no source confirms, and absent on every event that happened."""
-    record = {"date": _date(date), "type": type, "note": note, "source_url": source_url}
+def event_record(*, date, type, note, source_url, scheduled, date_precision="day") -> dict:
+    """A recorded event in the dataset's words: the date in the reduced form its precision
+    allows (``2025-03``), and ``scheduled`` written only on an event announced in advance that
+    no source confirms, absent on every event that happened."""
+    record = {
+        "date": partial_date_text(date, date_precision),
+        "type": type,
+        "note": note,
+        "source_url": source_url,
+    }
     if scheduled:
         record["scheduled"] = True
     return record
@@ -184,9 +192,7 @@ def measure_record(measure: Measure) -> dict:
         "authorities": [a.slug for a in measure.authorities.all()],
         "measure_type": measure.measure_type,
         "summary": measure.summary,
-        "announced_on": _date(measure.announced_on),
-        "effective_on": _date(measure.effective_on),
-        "ends_on": _date(measure.ends_on),
+        **{name: partial_date_text(*measure.partial_date(name)) for name in MEASURE_DATE_FIELDS},
         "target_jurisdictions": [j.code for j in measure.target_jurisdictions.all()],
         "materials": [
             {"material": link.material.slug, "name": link.material.name, "scope": link.scope}
@@ -200,6 +206,7 @@ def measure_record(measure: Measure) -> dict:
                 note=e.note,
                 source_url=e.source_url,
                 scheduled=e.scheduled,
+                date_precision=e.date_precision,
             )
             for e in measure.recorded_events
         ],

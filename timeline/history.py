@@ -17,6 +17,8 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
+from .precision import PartialDate, partial_date_text
+
 # Measures whose versions one round of queries writes (SQLite takes up to 32766 parameters).
 BATCH = 1000
 PART_NAMES = (
@@ -38,6 +40,9 @@ FIELD_NAMES = (
     "announced_on",
     "effective_on",
     "ends_on",
+    "announced_on_precision",
+    "effective_on_precision",
+    "ends_on_precision",
     "confidence",
     "notes",
 )
@@ -87,12 +92,14 @@ def measure_parts_many(ids: list[int]) -> dict[int, dict[str, list]]:
     for pk, slug, scope in links.values_list("measure_id", "material__slug", "scope"):
         parts[pk]["materials"].append({"material": slug, "scope": scope})
     events = MeasureEvent.objects.filter(measure_id__in=ids, derived=False)
-    for pk, date, type_, note, url, scheduled in events.order_by("date", "type", "id").values_list(
-        "measure_id", "date", "type", "note", "source_url", "scheduled"
+    for pk, date, precision, type_, note, url, scheduled in events.order_by(
+        "date", "type", "id"
+    ).values_list(
+        "measure_id", "date", "date_precision", "type", "note", "source_url", "scheduled"
     ):
         parts[pk]["events"].append(
             {
-                "date": date.isoformat(),
+                "date": partial_date_text(date, precision),
                 "type": type_,
                 "note": note,
                 "source_url": url,
@@ -192,8 +199,12 @@ def version_snapshot(version) -> dict[str, Any]:
     snapshot = {name: getattr(version, name) for name in FIELD_NAMES if name != "jurisdiction"}
     snapshot["jurisdiction"] = version.parts.get("jurisdiction")
     for name in ("announced_on", "effective_on", "ends_on"):
-        snapshot[name] = snapshot[name].isoformat() if snapshot[name] else None
+        snapshot[name] = partial_date_text(snapshot[name], snapshot[f"{name}_precision"])
     snapshot.update({name: version.parts.get(name, []) for name in PART_NAMES})
+    snapshot["events"] = [
+        {**event, "date_precision": PartialDate.parse(event["date"]).precision}
+        for event in snapshot["events"]
+    ]
     return snapshot
 
 

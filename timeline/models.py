@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -13,8 +14,15 @@ from simple_history.models import HistoricalRecords
 
 from .history import measure_history
 from .periods import InForcePeriod, rebuild_in_force_periods  # noqa: F401  (a model of this app)
+from .precision import DatePrecision, PartialDate, period_start, starts_its_period
 from .querysets import MaterialQuerySet, MeasureQuerySet
-from .status import SUSPENSION_EVENTS, MeasureStatus, status_confirmed, status_on
+from .status import (
+    SUSPENSION_EVENTS,
+    MeasureStatus,
+    status_certain,
+    status_confirmed,
+    status_on,
+)
 
 jurisdiction_code_validator = RegexValidator(
     r"^[A-Z]{2,8}$",
@@ -27,6 +35,37 @@ date_range_validators = [
     MinValueValidator(EARLIEST_DATE, "Give a date from 1900-01-01 on."),
     MaxValueValidator(LATEST_DATE, "Give a date up to 2199-12-31."),
 ]
+
+
+def precision_field(date_field: str) -> models.CharField:
+    """How precisely ``date_field`` is known; an imprecise date is its period's first day."""
+    return models.CharField(
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text=f"How precisely {date_field} is known: day, month or year. A date known to "
+        "the month or year is stored as the first day of that period.",
+    )
+
+
+def check_periods(instance, pairs: Iterable[tuple[str, str]]) -> None:
+    """Each imprecise date must be stored as its period's first day (``2025-03`` is 1 March)."""
+    errors = {}
+    for date_field, precision_field_name in pairs:
+        date = getattr(instance, date_field)
+        precision = getattr(instance, precision_field_name)
+        if date is not None and not starts_its_period(date, precision):
+            errors[date_field] = (
+                f"A date known only to the {precision} is stored as the first day of that "
+                f"{precision} ({period_start(date, precision).isoformat()}), "
+                f"not {date.isoformat()}."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+# A measure's own dates, each with a ``<name>_precision`` beside it.
+MEASURE_DATE_FIELDS = ("announced_on", "effective_on", "ends_on")
 cas_number_validator = RegexValidator(r"^\d{2,7}-\d{2}-\d$", "A CAS number looks like 7440-55-3.")
 
 
@@ -393,6 +432,9 @@ class Measure(models.Model):
         validators=date_range_validators,
         help_text="First day on which the measure no longer applies; empty when open-ended.",
     )
+    announced_on_precision = precision_field("announced_on")
+    effective_on_precision = precision_field("effective_on")
+    ends_on_precision = precision_field("ends_on")
     target_jurisdictions = models.ManyToManyField(
         Jurisdiction,
         related_name="targeted_by",
@@ -434,6 +476,12 @@ class Measure(models.Model):
             models.CheckConstraint(
                 condition=Q(measure_type__in=MeasureType.values), name="measure_type_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(announced_on_precision__in=DatePrecision.values)
+                & Q(effective_on_precision__in=DatePrecision.values)
+                & Q(ends_on_precision__in=DatePrecision.values),
+                name="measure_date_precision_valid",
+            ),
         ]
         indexes = [
             # The default order, newest first with empty dates last, read straight off the index.
@@ -450,6 +498,7 @@ class Measure(models.Model):
         return reverse("api:measure-detail", kwargs={"key": self.key})
 
     def clean(self) -> None:
+        check_periods(self, ((name, f"{name}_precision") for name in MEASURE_DATE_FIELDS))
         if self.ends_on and self.effective_on and self.ends_on <= self.effective_on:
             raise ValidationError(
                 {
@@ -479,22 +528,41 @@ class Measure(models.Model):
             events=[(event.date, event.type, event.scheduled) for event in self.events.all()],
         )
 
-    def date_events(self) -> list[tuple[datetime.date, str]]:
-        """The (date, type) entries the measure's own dates put on its timeline."""
+    def status_certain_on(self, day: datetime.date) -> bool:
+        """Whether the status on ``day`` rests on no date known only to the month or year
+        whose period holds ``day`` (``status.status_certain``), from this row's dates and
+        (prefetched) events."""
+        return status_certain(
+            day,
+            **{name: self.partial_date(name) for name in MEASURE_DATE_FIELDS},
+            events=[(event.date, event.type, event.date_precision) for event in self.events.all()],
+        )
+
+    def partial_date(self, name: str) -> tuple[datetime.date | None, str]:
+        """One of the measure's dates with its precision."""
+        return getattr(self, name), getattr(self, f"{name}_precision")
+
+    def date_events(self) -> list[tuple[datetime.date, str, str]]:
+        """The (date, type, precision) entries the measure's own dates put on its timeline."""
         pairs = [
-            (self.announced_on, EventType.ANNOUNCED),
-            (self.effective_on, EventType.EFFECTIVE),
-            (self.ends_on, EventType.ENDED),
+            ("announced_on", EventType.ANNOUNCED),
+            ("effective_on", EventType.EFFECTIVE),
+            ("ends_on", EventType.ENDED),
         ]
-        return [(date, str(type_)) for date, type_ in pairs if date is not None]
+        return [
+            (date, str(type_), precision)
+            for name, type_ in pairs
+            for date, precision in [self.partial_date(name)]
+            if date is not None
+        ]
 
     def implied_events(
         self, recorded: set[tuple[datetime.date, str]]
-    ) -> list[tuple[datetime.date, str]]:
-        """The (date, type) entries the dates put on the timeline besides the ``recorded``
-        events: a recorded event of the same type and date makes the derived one a
-        duplicate."""
-        return sorted(pair for pair in self.date_events() if pair not in recorded)
+    ) -> list[tuple[datetime.date, str, str]]:
+        """The (date, type, precision) entries the dates put on the timeline besides the
+        ``recorded`` events: a recorded event of the same type and date makes the derived one
+        a duplicate."""
+        return sorted(entry for entry in self.date_events() if entry[:2] not in recorded)
 
     def sync_derived_events(self) -> None:
         """Keep the events derived from the measure's dates in step with them and with the
@@ -509,14 +577,17 @@ class Measure(models.Model):
         recorded = set(self.events.filter(derived=False).values_list("date", "type"))
         wanted = set(self.implied_events(recorded))
         existing = {
-            (event.date, event.type): event.pk for event in self.events.filter(derived=True)
+            (event.date, event.type, event.date_precision): event.pk
+            for event in self.events.filter(derived=True)
         }
-        stale = [pk for pair, pk in existing.items() if pair not in wanted]
+        stale = [pk for entry, pk in existing.items() if entry not in wanted]
         if stale:
             MeasureEvent.objects.filter(pk__in=stale).delete()
         MeasureEvent.objects.bulk_create(
-            MeasureEvent(measure=self, date=date, type=type_, derived=True)
-            for date, type_ in sorted(wanted - existing.keys())
+            MeasureEvent(
+                measure=self, date=date, type=type_, date_precision=precision, derived=True
+            )
+            for date, type_, precision in sorted(wanted - existing.keys())
         )
         rebuild_in_force_periods([self.pk])
 
@@ -567,11 +638,16 @@ class MeasureEvent(models.Model):
         help_text="Announced in advance, but no source confirms it happened: a plan, not a "
         "fact. Clear it once a source confirms the event.",
     )
+    date_precision = precision_field("the date")
 
     class Meta:
         ordering = ["date", "type", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(type__in=EventType.values), name="event_type_valid"),
+            models.CheckConstraint(
+                condition=Q(date_precision__in=DatePrecision.values),
+                name="event_date_precision_valid",
+            ),
         ]
         indexes = [
             models.Index(fields=["measure", "type", "date"], name="event_measure_type_date_idx"),
@@ -579,7 +655,10 @@ class MeasureEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.measure} {self.type} {self.date}"
+        return f"{self.measure} {self.type} {PartialDate(self.date, self.date_precision)}"
+
+    def clean(self) -> None:
+        check_periods(self, [("date", "date_precision")])
 
 
 class MeasureSource(models.Model):

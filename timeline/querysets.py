@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 
+from .precision import DatePrecision, period_start
 from .status import (
     EFFECTIVE_EVENT,
     ENDED_EVENT,
@@ -17,6 +18,12 @@ from .status import (
     SUSPENSION_EVENTS,
     MeasureStatus,
 )
+
+
+def _on(day: datetime.date, name: str) -> str:
+    """The name of an alias that holds ``name`` as of ``day``: a status annotated for one day
+    and a status filter for another in the same query each read their own."""
+    return f"{name}_{day:%Y%m%d}"
 
 
 class MeasureQuerySet(models.QuerySet):
@@ -33,14 +40,16 @@ class MeasureQuerySet(models.QuerySet):
         # SQLite 3.40 then returns rows the date condition excludes.
         confirmed = MeasureEvent.objects.filter(
             measure=OuterRef("pk"),
-            type=OuterRef("latest_suspension"),
-            date=OuterRef("latest_suspension_date"),
+            type=OuterRef(_on(day, "latest_suspension")),
+            date=OuterRef(_on(day, "latest_suspension_date")),
             scheduled=False,
         )
         return self.alias(
-            latest_suspension=Subquery(latest.values("type")[:1]),
-            latest_suspension_date=Subquery(latest.values("date")[:1]),
-        ).alias(latest_suspension_scheduled=~Exists(confirmed))
+            **{
+                _on(day, "latest_suspension"): Subquery(latest.values("type")[:1]),
+                _on(day, "latest_suspension_date"): Subquery(latest.values("date")[:1]),
+            }
+        ).alias(**{_on(day, "latest_suspension_scheduled"): ~Exists(confirmed)})
 
     @staticmethod
     def _date_scheduled(date_field: str, type_: str) -> Q:
@@ -53,11 +62,13 @@ class MeasureQuerySet(models.QuerySet):
         return Exists(same_day.filter(scheduled=True)) & ~Exists(same_day.filter(scheduled=False))
 
     @classmethod
-    def _status_confirmed(cls, conditions: dict[str, Q]) -> Case:
+    def _status_confirmed(cls, day: datetime.date, conditions: dict[str, Q]) -> Case:
         """SQL twin of ``status.status_confirmed``, over ``_status_conditions`` (needs the
         aliases of ``_with_latest_suspension``)."""
         # Only measures with suspension events run the lookup, as in _status_conditions.
-        suspension_scheduled = Q(has_suspension_events=True) & Q(latest_suspension_scheduled=True)
+        suspension_scheduled = Q(has_suspension_events=True) & Q(
+            **{_on(day, "latest_suspension_scheduled"): True}
+        )
         unconfirmed = (
             (conditions[MeasureStatus.ENDED] & cls._date_scheduled("ends_on", ENDED_EVENT))
             | (conditions[MeasureStatus.SUSPENDED] & suspension_scheduled)
@@ -65,7 +76,10 @@ class MeasureQuerySet(models.QuerySet):
                 conditions[MeasureStatus.IN_FORCE]
                 & (
                     cls._date_scheduled("effective_on", EFFECTIVE_EVENT)
-                    | (Q(latest_suspension=REINSTATED_EVENT) & suspension_scheduled)
+                    | (
+                        Q(**{_on(day, "latest_suspension"): REINSTATED_EVENT})
+                        & suspension_scheduled
+                    )
                 )
             )
         )
@@ -82,21 +96,56 @@ class MeasureQuerySet(models.QuerySet):
         effective = not_ended & Q(effective_on__lte=day)
         # has_suspension_events first: the correlated lookup then runs for the few measures
         # that were ever suspended, not for every row.
-        suspended = Q(has_suspension_events=True) & Q(latest_suspension=SUSPENDED_EVENT)
-        never_suspended = Q(has_suspension_events=False) | Q(latest_suspension__isnull=True)
+        latest = _on(day, "latest_suspension")
+        suspended = Q(has_suspension_events=True) & Q(**{latest: SUSPENDED_EVENT})
+        never_suspended = Q(has_suspension_events=False) | Q(**{f"{latest}__isnull": True})
         return {
             MeasureStatus.ENDED: Q(ends_on__lte=day),
             MeasureStatus.SUSPENDED: effective & suspended,
-            MeasureStatus.IN_FORCE: effective
-            & (never_suspended | Q(latest_suspension=REINSTATED_EVENT)),
+            MeasureStatus.IN_FORCE: effective & (never_suspended | Q(**{latest: REINSTATED_EVENT})),
             MeasureStatus.UPCOMING: not_ended
             & (Q(effective_on__isnull=True) | Q(effective_on__gt=day))
             & (Q(announced_on__isnull=True) | Q(announced_on__lte=day)),
         }
 
+    @staticmethod
+    def _status_certain(day: datetime.date) -> Case:
+        """SQL twin of ``status.status_certain``. An imprecise date is stored as its period's
+        first day, so "``day`` lies inside its period" is an equality with the first day of
+        ``day``'s month or year."""
+        from .models import MEASURE_DATE_FIELDS, MeasureEvent
+
+        def inside(date_field: str, precision_field: str) -> Q:
+            return Q(
+                **{
+                    precision_field: DatePrecision.MONTH,
+                    date_field: period_start(day, DatePrecision.MONTH),
+                }
+            ) | Q(
+                **{
+                    precision_field: DatePrecision.YEAR,
+                    date_field: period_start(day, DatePrecision.YEAR),
+                }
+            )
+
+        uncertain = Q()
+        for name in MEASURE_DATE_FIELDS:
+            uncertain |= inside(name, f"{name}_precision")
+        suspensions = MeasureEvent.objects.filter(
+            inside("date", "date_precision"), measure=OuterRef("pk"), type__in=SUSPENSION_EVENTS
+        )
+        uncertain |= Q(has_suspension_events=True) & Exists(suspensions)
+        return Case(
+            When(uncertain, then=Value(False)),
+            default=Value(True),
+            output_field=models.BooleanField(),
+        )
+
     def with_status(self, day: datetime.date) -> MeasureQuerySet:
-        """Annotate ``status`` on ``day`` (NULL when not yet announced) and
-        ``status_confirmed`` (false when the status rests on an unconfirmed scheduled event)."""
+        """Annotate ``status`` on ``day`` (NULL when not yet announced), ``status_confirmed``
+        (false when the status rests on an unconfirmed scheduled event) and
+        ``status_certain`` (false when ``day`` lies inside the period of a date known only to
+        the month or year)."""
         conditions = self._status_conditions(day)
         return self._with_latest_suspension(day).annotate(
             status=Case(
@@ -107,7 +156,8 @@ class MeasureQuerySet(models.QuerySet):
                 default=Value(None),
                 output_field=models.CharField(),
             ),
-            status_confirmed=self._status_confirmed(conditions),
+            status_confirmed=self._status_confirmed(day, conditions),
+            status_certain=self._status_certain(day),
         )
 
     def with_status_in(self, day: datetime.date, statuses: Iterable[str]) -> MeasureQuerySet:

@@ -27,6 +27,7 @@ from .models import (
     Sector,
 )
 from .periods import rebuild_in_force_periods
+from .precision import DatePrecision, PartialDate
 from .status import SUSPENSION_EVENTS
 from .versioning import bump_version
 
@@ -52,10 +53,17 @@ class EventEntry:
     note: str = ""
     source_url: str = ""
     scheduled: bool = False
+    date_precision: str = DatePrecision.DAY
+
+    @classmethod
+    def on(cls, date: PartialDate, type: str, **fields) -> EventEntry:
+        """An event on a date known to the day, month or year."""
+        return cls(date=date.date, type=type, date_precision=date.precision, **fields)
 
     def as_row(self) -> MeasureEvent:
         return MeasureEvent(
             date=self.date,
+            date_precision=self.date_precision,
             type=self.type,
             note=self.note,
             source_url=self.source_url,
@@ -207,12 +215,14 @@ def save_measure(
         events = list(events)
         rows = [event.as_row() for event in events]
         _validate_rows("events", rows, ["measure"])
-        wanted_events = sorted((e.date, e.type, e.note, e.source_url, e.scheduled) for e in events)
+        wanted_events = sorted(
+            (e.date, e.date_precision, e.type, e.note, e.source_url, e.scheduled) for e in events
+        )
         plan(
             wanted_events,
             lambda: sorted(
                 measure.events.filter(derived=False).values_list(
-                    "date", "type", "note", "source_url", "scheduled"
+                    "date", "date_precision", "type", "note", "source_url", "scheduled"
                 )
             ),
             lambda rows=rows: _replace(measure, measure.events.filter(derived=False), rows),
@@ -351,9 +361,9 @@ def restore_version(version, *, reason: str | None = None) -> Measure:
             for material, entry in zip(materials, parts["materials"], strict=True)
         ],
         events=[
-            EventEntry(
-                date=_date(e["date"]),
-                type=e["type"],
+            EventEntry.on(
+                PartialDate.parse(e["date"]),
+                e["type"],
                 note=e["note"],
                 source_url=e["source_url"],
                 # Versions recorded before events had the flag hold facts.
@@ -432,8 +442,8 @@ def create_measures(new: list[NewMeasure], *, batch_size: int = 1000) -> None:
             recorded = {(row.date, row.type) for row in item.rows[MeasureEvent]}
             item.measure.has_suspension_events = any(t in SUSPENSION_EVENTS for _, t in recorded)
             item.rows[MeasureEvent] += [
-                MeasureEvent(date=date, type=type_, derived=True)
-                for date, type_ in item.measure.implied_events(recorded)
+                MeasureEvent(date=date, type=type_, date_precision=precision, derived=True)
+                for date, type_, precision in item.measure.implied_events(recorded)
             ]
         Measure.objects.bulk_create([item.measure for item in batch])
         for name, target in (

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from django.db import models
 
+from .precision import period_holds
+
 
 class MeasureStatus(models.TextChoices):
     UPCOMING = "upcoming", "Upcoming"
@@ -169,3 +171,29 @@ def in_force_periods(
     if start is not None:
         periods.append((start, None))
     return periods
+
+
+def status_certain(
+    day: datetime.date,
+    *,
+    announced_on: tuple[datetime.date | None, str] = (None, "day"),
+    effective_on: tuple[datetime.date | None, str] = (None, "day"),
+    ends_on: tuple[datetime.date | None, str] = (None, "day"),
+    events: Iterable[tuple[datetime.date, str, str]] = (),
+) -> bool:
+    """False when ``day`` lies inside the period of a date known only to the month or the
+    year that the rule reads: the measure's announcement, entry into force or end, or a
+    suspended/reinstated event (``events`` are (date, type, precision); the dates are
+    (date, precision)).
+
+    The rule itself (``status_on``) takes such a date as the first day of its period: a
+    measure "in force from March 2025" is in force from 1 March, the earliest day the source
+    allows. Inside that month the answer could depend on the day the source did not give, so
+    it is flagged; before and after the period it is as certain as the other dates. The flag
+    is cautious: it can be false where every day of the period would give the same status.
+    """
+    periods = [announced_on, effective_on, ends_on]
+    periods += [
+        (date, precision) for date, type_, precision in events if type_ in SUSPENSION_EVENTS
+    ]
+    return not any(period_holds(date, precision, day) for date, precision in periods)

@@ -326,7 +326,7 @@ def _measures(rng, count, *, jurisdictions, authorities, sectors, materials, bat
         recorded = {(date, type_) for date, type_, _ in events}
         measure.has_suspension_events = any(type_ in SUSPENSION_EVENTS for _, type_ in recorded)
         implied = measure.implied_events(recorded)
-        events += [(date, type_, True) for date, type_ in implied]
+        events += [(date, type_, True) for date, type_, _ in implied]  # precision: day
         rows.setdefault(InForcePeriod, []).extend(
             periods_rows(
                 pk,

@@ -19,6 +19,7 @@ from django.utils.http import parse_http_date_safe
 from hypothesis import strategies as st
 
 from api.conditional import etag_matches
+from timeline.precision import PartialDate
 
 BASE = os.environ["REGWATCH_FUZZ_BASE"]
 # format -> (list endpoint, key in each item, extra query)
@@ -173,11 +174,19 @@ def urls_valid(value, schema: dict) -> bool:
     return True
 
 
+def first_day(text: str) -> str | None:
+    """The first day of a date written YYYY-MM-DD, YYYY-MM or YYYY (None when it is none)."""
+    try:
+        return PartialDate.parse(text).date.isoformat()
+    except ValueError:
+        return None
+
+
 def days_in_range(value) -> bool:
-    """Every day in the body lies in the span the timeline takes."""
+    """Every date in the body is one of the calendar, in the span the timeline takes."""
     if isinstance(value, dict):
         return all(
-            (not isinstance(item, str) or EARLIEST_DAY <= item <= LATEST_DAY)
+            (not isinstance(item, str) or EARLIEST_DAY <= (first_day(item) or "") <= LATEST_DAY)
             if name in DAY_FIELDS
             else days_in_range(item)
             for name, item in value.items()
@@ -194,7 +203,11 @@ def body_rules_hold(case, stored: dict | None) -> bool:
     merged = {**(stored or {}), **body}
     # ends_on is the first day a measure no longer applies: after effective_on.
     ends_on, effective_on = merged.get("ends_on"), merged.get("effective_on")
-    if isinstance(ends_on, str) and isinstance(effective_on, str) and ends_on <= effective_on:
+    if (
+        isinstance(ends_on, str)
+        and isinstance(effective_on, str)
+        and (first_day(ends_on) or "") <= (first_day(effective_on) or "")
+    ):
         return False
     # Each list names an item once; a measure does not relate to itself.
     for name, key in (("materials", "material"), ("sources", "url")):

@@ -40,7 +40,10 @@ def test_measures_on_a_material_in_force_on_a_day_are_what_the_status_rule_selec
         assert [m["key"] for m in body["results"]] == expected
 
 
-def test_listed_statuses_are_what_the_status_rule_in_sql_says(client, synthetic, make_measure):
+@pytest.mark.parametrize("as_of", [None, D(2026, 1, 1), D(2001, 7, 15)])
+def test_listed_statuses_are_what_the_status_rule_in_sql_says(
+    client, synthetic, make_measure, as_of
+):
     today = timezone.localdate()
     day = datetime.timedelta(days=1)
     make_measure(key="scheduled-entry", effective_on=today - day,
@@ -49,17 +52,28 @@ def test_listed_statuses_are_what_the_status_rule_in_sql_says(client, synthetic,
                  events=[(today - 5 * day, "suspended"), (today - day, "reinstated", True)])  # fmt: skip
     make_measure(key="suspended", effective_on=today - 9 * day,
                  events=[(today - 5 * day, "suspended", True)])  # fmt: skip
+    make_measure(key="month-known", effective_on=D(2026, 1, 1), effective_on_precision="month")
+    make_measure(key="year-known", effective_on=D(2001, 1, 1), effective_on_precision="year",
+                 events=[(D(2001, 7, 1), "suspended")])  # fmt: skip
     listed = []
     page = 1
     while True:
-        body = client.get("/api/v1/measures/", {"page_size": 500, "page": page}).json()
+        params = {"page_size": 500, "page": page} | ({"as_of": as_of} if as_of else {})
+        body = client.get("/api/v1/measures/", params).json()
         listed += body["results"]
         if not body["next"]:
             break
         page += 1
-    expected = {m.key: (m.status, m.status_confirmed) for m in Measure.objects.with_status(today)}
-    assert {m["key"]: (m["status"], m["status_confirmed"]) for m in listed} == expected
-    assert expected["scheduled-reinstatement"] == ("in_force", False)
+    expected = {
+        m.key: (m.status, m.status_confirmed, m.status_certain)
+        for m in Measure.objects.with_status(as_of or today)
+    }
+    shown = {m["key"]: (m["status"], m["status_confirmed"], m["status_certain"]) for m in listed}
+    assert shown == expected
+    if as_of is None:
+        assert expected["scheduled-reinstatement"] == ("in_force", False, True)
+    else:
+        assert not (expected["month-known"][2] and expected["year-known"][2])
 
 
 @pytest.mark.parametrize("read", ["sorted", "walked"])

@@ -124,6 +124,7 @@ def test_patch_replaces_only_the_nested_lists_present(editor_client, demo_data):
     assert after["events"] == [
         {
             "date": "2025-10-09",
+            "date_precision": "day",
             "type": "announced",
             "note": "",
             "source_url": None,

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -280,3 +282,23 @@ def test_event_inline_saves_the_scheduled_flag(admin_client_with_data):
     assert response.status_code == 302, response.content.decode()[:2000]
     event = MeasureEvent.objects.get(measure__key="cn-test-2026-1", derived=False)
     assert event.scheduled is True
+
+
+def test_admin_takes_a_date_known_only_to_the_month(admin_client_with_data):
+    response = admin_client_with_data.post(
+        reverse("admin:timeline_measure_add"),
+        measure_form(effective_on="2026-02-01", effective_on_precision="month"),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    measure = Measure.objects.get(key="cn-test-2026-1")
+    assert measure.partial_date("effective_on") == (datetime.date(2026, 2, 1), "month")
+
+
+def test_admin_refuses_a_month_that_is_not_entered_as_its_first_day(admin_client_with_data):
+    response = admin_client_with_data.post(
+        reverse("admin:timeline_measure_add"),
+        measure_form(effective_on="2026-02-14", effective_on_precision="month"),
+    )
+    assert response.status_code == 200
+    assert "stored as the first day of that month (2026-02-01)" in response.content.decode()
+    assert not Measure.objects.filter(key="cn-test-2026-1").exists()

@@ -37,10 +37,10 @@ def test_synthetic_data_is_realistic_and_valid():
     assert Material.objects.filter(category="group").count() >= 10
     for measure in Measure.objects.prefetch_related("events")[:300]:
         measure.full_clean()
-        derived = {(e.date, e.type) for e in measure.events.all() if e.derived}
+        derived = {(e.date, e.type, e.date_precision) for e in measure.events.all() if e.derived}
         assert derived == {
-            pair for pair in measure.date_events()
-            if pair not in {(e.date, e.type) for e in measure.events.all() if not e.derived}
+            entry for entry in measure.date_events()
+            if entry[:2] not in {(e.date, e.type) for e in measure.events.all() if not e.derived}
         }  # fmt: skip
     day = datetime.date(2020, 6, 1)
     in_sql = {m.pk: m.status for m in Measure.objects.with_status(day)}

@@ -48,6 +48,7 @@ from ..dataset import (
 )
 from ..history import record_versions
 from ..models import (
+    MEASURE_DATE_FIELDS,
     Authority,
     Jurisdiction,
     Material,
@@ -57,6 +58,7 @@ from ..models import (
     normalize_hs_code,
     normalize_jurisdiction_code,
 )
+from ..precision import PARTIAL_DATE_FORMATS, PartialDate
 from ..services import (
     EventEntry,
     MaterialLink,
@@ -751,10 +753,11 @@ class Importer:
         for name in ("title", "reference", "measure_type", "summary", "notes", "confidence"):
             if name in wanted:
                 setattr(measure, name, wanted[name])
-        for name in ("announced_on", "effective_on", "ends_on"):
+        for name in MEASURE_DATE_FIELDS:
             if name in wanted:
-                value = wanted[name]
-                setattr(measure, name, datetime.date.fromisoformat(value) if value else None)
+                value = PartialDate.parse(wanted[name]) if wanted[name] else None
+                setattr(measure, name, value.date if value else None)
+                setattr(measure, f"{name}_precision", value.precision if value else "day")
         if "jurisdiction" in wanted:
             measure.jurisdiction = self.jurisdictions[wanted["jurisdiction"]]
         self._stamp(measure)
@@ -775,10 +778,10 @@ class Importer:
         )
         if "confidence" in values or current is None:
             wanted["confidence"] = _text(values, "confidence") or "high"
-        for name in ("announced_on", "effective_on", "ends_on"):
+        for name in MEASURE_DATE_FIELDS:
             if name in values:
-                value = _date(values[name], name)
-                wanted[name] = value.isoformat() if value else None
+                value = _partial_date(values[name], name)
+                wanted[name] = str(value) if value else None
         if "jurisdiction" in values:
             wanted["jurisdiction"] = self._jurisdiction(values["jurisdiction"], "jurisdiction").code
         elif current is None:
@@ -827,6 +830,7 @@ class Importer:
                     note=e.note,
                     source_url=e.source_url,
                     scheduled=e.scheduled,
+                    date_precision=e.date_precision,
                 )
                 for e in parts["events"]
             )
@@ -1062,6 +1066,20 @@ def _date(value: Any, field_name: str) -> datetime.date | None:
         ) from error
 
 
+def _partial_date(value: Any, field_name: str) -> PartialDate | None:
+    """A date known to the day, month or year (``YYYY-MM-DD``, ``YYYY-MM``, ``YYYY``)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise RecordError(
+            field_name, f"expected a date ({PARTIAL_DATE_FORMATS}), got {_shown(value)}"
+        )
+    try:
+        return PartialDate.parse(value.strip())
+    except ValueError as error:
+        raise RecordError(field_name, f"{value!r} is not a valid date: {error}") from error
+
+
 def _datetime(value: Any, field_name: str) -> datetime.datetime:
     parsed = parse_datetime(value) if isinstance(value, str) else None
     if parsed is None:
@@ -1072,13 +1090,13 @@ def _datetime(value: Any, field_name: str) -> datetime.datetime:
 def _event(entry: Any, index: int) -> EventEntry:
     if not isinstance(entry, dict):
         raise RecordError(f"events.{index}", f"expected an object, got {_shown(entry)}")
-    date = _date(entry.get("date"), f"events.{index}.date")
+    date = _partial_date(entry.get("date"), f"events.{index}.date")
     if date is None:
         raise RecordError(f"events.{index}.date", "this field is required")
     type_ = _text(entry, "type", f"events.{index}.type")
-    return EventEntry(
-        date=date,
-        type=str(EVENT_TYPE_ALIASES.get(type_, type_)),
+    return EventEntry.on(
+        date,
+        str(EVENT_TYPE_ALIASES.get(type_, type_)),
         note=_text(entry, "note", f"events.{index}.note"),
         source_url=_text(entry, "source_url", f"events.{index}.source_url"),
         scheduled=_flag(entry, "scheduled", f"events.{index}.scheduled"),

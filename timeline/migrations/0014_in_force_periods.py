@@ -41,7 +41,7 @@ def fill_periods(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('timeline', '0013_event_scheduled'),
+        ('timeline', '0014_date_precision'),
     ]
 
     operations = [
