@@ -81,29 +81,28 @@ def build_sqlite(measures: int, seed: int) -> Path:
 
 
 def build_postgres(measures: int, seed: int) -> str:
+    """The database named by ``BENCH_POSTGRES_URL``, holding ``measures`` synthetic measures:
+    kept when it already does, else emptied (its public schema dropped), migrated and filled."""
     import psycopg
 
-    base = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
-    name = f"regwatch_bench_{measures}_{seed}"
-    url = base.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(base, autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if exists:
-            return url
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}_partial"')
-        connection.execute(f'CREATE DATABASE "{name}_partial"')
-    env = server_env(url + "_partial")
+    url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/regwatch_bench")
+    with psycopg.connect(url, autocommit=True) as connection:
+        with suppress(psycopg.errors.UndefinedTable):
+            (held,) = connection.execute(
+                "SELECT COUNT(*) FROM timeline_measure WHERE key LIKE 'syn-%%'"
+            ).fetchone()
+            if held == measures:
+                return url
+        connection.execute("DROP SCHEMA public CASCADE")
+        connection.execute("CREATE SCHEMA public")
+    env = server_env(url)
     manage(env, "migrate", "--noinput", "-v0")
     started = time.monotonic()
     manage(env, "generate_synthetic", "--measures", str(measures), "--seed", str(seed))
     print(f"PostgreSQL dataset of {measures:,} built in {time.monotonic() - started:.0f} s",
           file=sys.stderr)  # fmt: skip
-    with psycopg.connect(url + "_partial", autocommit=True) as connection:
+    with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE")  # index-only scans need the visibility map
-    with psycopg.connect(base, autocommit=True) as connection:
-        connection.execute(f'ALTER DATABASE "{name}_partial" RENAME TO "{name}"')
     return url
 
 
@@ -404,8 +403,9 @@ def main() -> None:
     parser.add_argument("--scaling", type=int, nargs="*", default=[10_000, 100_000, 1_000_000],
                         help="sizes for the scaling table of operation 1 (none: no table)")  # fmt: skip
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite",
-                        help="postgres: the scaling table adds PostgreSQL at its largest size "
-                             "(BENCH_POSTGRES_URL names a database to connect to)")  # fmt: skip
+                        help="postgres: the scaling table adds PostgreSQL at its largest size, "
+                             "in the database BENCH_POSTGRES_URL names (emptied and filled "
+                             "unless it holds that dataset)")  # fmt: skip
     args = parser.parse_args()
 
     sqlite_path = build_sqlite(args.measures, args.seed)
