@@ -9,6 +9,7 @@ import django_filters
 from django.db.models import F, QuerySet
 from django.template import loader
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django_filters.rest_framework import DjangoFilterBackend
 
 from timeline.facets import FACETS
@@ -23,7 +24,8 @@ from timeline.models import (
     MeasureType,
     Sector,
 )
-from timeline.querysets import measure_ids_matching
+from timeline.periods import measures_in_force_listing
+from timeline.querysets import events_matching
 from timeline.search import matching_ids, search_measures
 from timeline.status import MeasureStatus
 
@@ -188,6 +190,11 @@ class StrictFilterBackend(DjangoFilterBackend):
             field.help_text = str(filterset.filters[name].extra.get("help_text") or "")
         return loader.get_template(self.template).render({"filter": filterset}, request)
 
+    def get_filterset(self, request, queryset, view):
+        """The filterset, also kept on the view (``view.filterset``) for its count."""
+        view.filterset = super().get_filterset(request, queryset, view)
+        return view.filterset
+
     def get_filterset_kwargs(self, request, queryset, view):
         kwargs = super().get_filterset_kwargs(request, queryset, view)
         filterset_class = self.get_filterset_class(view, queryset)
@@ -303,7 +310,31 @@ class MeasureFilterSet(django_filters.FilterSet):
     def filter_noop(self, queryset, name, value):
         return queryset
 
+    @cached_property
+    def material_ids(self) -> set[int]:
+        """The ``material`` given, the groups containing them and their members."""
+        return Material.objects.related_ids(self.form.cleaned_data["material"])
+
+    def count_queryset(self) -> QuerySet | None:
+        """A query counting what the filtered list holds, cheaper than counting it, or None.
+        For ``material`` with ``in_force_on`` alone (the ordering changes no count), the
+        matching measures' ids read off the stored periods: the same number, whichever
+        way the page itself is read."""
+        given = {
+            name
+            for name, value in self.form.cleaned_data.items()
+            if value not in (None, "", []) and name != "ordering"
+        }
+        if given != {"material", "in_force_on"}:
+            return None
+        in_force = measures_in_force_listing(
+            self.material_ids, self.form.cleaned_data["in_force_on"]
+        )
+        return Measure.objects.filter(pk__in=in_force)
+
     def filter_material(self, queryset, name, materials):
+        if self.form.cleaned_data.get("in_force_on"):
+            return queryset  # filter_in_force_on matches both at once
         return queryset.matching_materials(materials)
 
     def filter_material_category(self, queryset, name, categories):
@@ -314,16 +345,21 @@ class MeasureFilterSet(django_filters.FilterSet):
         return queryset.matching_materials(coded.material_ids)
 
     def filter_in_force_on(self, queryset, name, day):
+        if self.form.cleaned_data.get("material"):
+            return queryset.in_force_on_listing(day, self.material_ids)
         return queryset.in_force_on(day)
 
     def filter_q(self, queryset, name, text):
         return search_measures(queryset, text)
 
+    @property
+    def status_day(self) -> datetime.date | None:
+        """The day each listed measure's status is shown for: ``as_of``, else ``in_force_on``,
+        else None (today); the page computes it (``api.pages.measure_page``)."""
+        return self.form.cleaned_data.get("as_of") or self.form.cleaned_data.get("in_force_on")
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        asked = self.form.cleaned_data.get("as_of") or self.form.cleaned_data.get("in_force_on")
-        if asked is not None:  # each measure's status is shown on the day asked about
-            queryset = queryset.with_status(asked)
         statuses = self.form.cleaned_data.get("status")
         if statuses:
             day = self.form.cleaned_data.get("as_of") or timezone.localdate()
@@ -368,10 +404,10 @@ class EventFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_material(self, queryset, name, materials):
-        return queryset.filter(measure_id__in=measure_ids_matching(materials))
+        return events_matching(queryset, materials)
 
     def filter_hs(self, queryset, name, coded):
-        return queryset.filter(measure_id__in=measure_ids_matching(coded.material_ids))
+        return events_matching(queryset, coded.material_ids)
 
 
 class MaterialFilterSet(django_filters.FilterSet):

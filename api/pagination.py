@@ -53,11 +53,20 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     count_queryset: QuerySet | None = None
 
-    def paginate_rows(self, queryset: QuerySet, fields: tuple[str, ...], request, view=None):
-        """A page of ``queryset`` as plain rows (see ``as_rows``), counted on ``queryset``
-        itself: the rows' joins, which a count does not need, made counting a large set
-        several times slower."""
-        self.count_queryset = queryset
+    def paginate_rows(
+        self,
+        queryset: QuerySet,
+        fields: tuple[str, ...],
+        request,
+        view=None,
+        *,
+        count_queryset: QuerySet | None = None,
+    ):
+        """A page of ``queryset`` as plain rows (see ``as_rows``), counted on
+        ``count_queryset`` (a query with the same count, cheaper to run) or else on
+        ``queryset`` itself: the rows' joins, which a count does not need, made counting a
+        large set several times slower."""
+        self.count_queryset = queryset if count_queryset is None else count_queryset
         return self.paginate_queryset(as_rows(queryset, fields), request, view)
 
     def paginate_queryset(self, queryset, request, view=None):

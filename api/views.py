@@ -2,9 +2,9 @@ from collections.abc import Callable
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
@@ -23,7 +23,7 @@ from timeline.models import (
     Sector,
     normalize_hs_code,
 )
-from timeline.querysets import measure_ids_matching
+from timeline.querysets import events_matching, events_matching_in_date_order
 from timeline.services import MeasureInUse, delete_measure, restore_version
 
 from . import as_known, filters, serializers
@@ -93,11 +93,24 @@ class RowPagesMixin(ConditionalListMixin):
     def page_and_etag(self, request, *args, **kwargs) -> tuple[dict, str]:
         def page() -> tuple[dict, str]:
             queryset = self.filter_queryset(self.get_queryset())
-            rows = self.paginator.paginate_rows(queryset, self.row_fields, request, self)
+            rows = self.paginator.paginate_rows(
+                queryset, self.row_fields, request, self, count_queryset=self.count_queryset()
+            )
             data = self.get_paginated_response(self.build_page(rows, request)).data
             return data, etag_for(data)
 
         return cached_read(request, ("list", "etag"), page)
+
+    def count_queryset(self) -> QuerySet | None:
+        """A query counting the same rows as the filtered list, cheaper to run, or None
+        (the filterset's, see ``MeasureFilterSet.count_queryset``)."""
+        filterset = getattr(self, "filterset", None)
+        return getattr(filterset, "count_queryset", lambda: None)()
+
+    def filters_given(self) -> bool:
+        """Whether the request narrows the list by any filter (paging is not one)."""
+        paging = {"page", "page_size", "format"}
+        return any(name not in paging for name in self.request.query_params)
 
 
 FORCE = OpenApiParameter(
@@ -157,7 +170,12 @@ class MeasureViewSet(ExportMixin, FacetsMixin, RowPagesMixin, TimelineViewSet):
     serializer_class = serializers.MeasureSerializer
     filterset_class = filters.MeasureFilterSet
     row_fields = MEASURE_ROW_FIELDS
-    build_page = staticmethod(measure_page)
+
+    def build_page(self, rows: list[dict], request) -> list[dict]:
+        """Each measure with its status on the day the list asks about (see the filterset)."""
+        filterset = getattr(self, "filterset", None)
+        return measure_page(rows, request, getattr(filterset, "status_day", None))
+
     lookup_field = "key"
     lookup_value_regex = SLUG
     extra_query_parameters = {"destroy": ("force",), "retrieve": (as_known.NAME,)}
@@ -165,6 +183,8 @@ class MeasureViewSet(ExportMixin, FacetsMixin, RowPagesMixin, TimelineViewSet):
     def get_queryset(self):
         if self.action == "retrieve":  # representation() reads the rows it shows
             return Measure.objects.only("pk", "key", "updated_at")
+        if self.action == "list":  # pages are plain rows; measure_page computes the status
+            return Measure.objects.all()
         return measure_queryset()
 
     def list(self, request, *args, **kwargs):
@@ -181,10 +201,7 @@ class MeasureViewSet(ExportMixin, FacetsMixin, RowPagesMixin, TimelineViewSet):
 
     def representation(self, instance) -> dict:
         def compute() -> dict:
-            rows = as_rows(
-                Measure.objects.with_status(timezone.localdate()).filter(pk=instance.pk),
-                MEASURE_ROW_FIELDS,
-            )
+            rows = as_rows(Measure.objects.filter(pk=instance.pk), MEASURE_ROW_FIELDS)
             return measure_page(list(rows), self.request)[0]
 
         return cached_read(self.request, ("measure", instance.pk), compute)
@@ -356,8 +373,18 @@ class MaterialTimelineView(EventFeedView):
     """Events of every measure that matches the material, groups expanded both ways."""
 
     def get_queryset(self):
-        material = get_object_or_404(Material.objects.only("pk"), slug=self.kwargs["slug"])
-        return event_queryset().filter(measure_id__in=measure_ids_matching([material]))
+        if self.filters_given():  # counted as listed: read by measure
+            return events_matching(event_queryset(), [self.material])
+        return events_matching_in_date_order(event_queryset(), [self.material])
+
+    def count_queryset(self):
+        if self.filters_given():
+            return None
+        return events_matching(event_queryset(), [self.material])
+
+    @cached_property
+    def material(self) -> Material:
+        return get_object_or_404(Material.objects.only("pk"), slug=self.kwargs["slug"])
 
     @extend_schema(summary="A material's timeline")
     def get(self, request, *args, **kwargs):

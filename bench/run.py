@@ -1,11 +1,24 @@
 """RegWatch against Datasette and a raw WSGI floor, on the same SQLite file, under wrk.
 
     python -m bench.run [--measures 100000] [--workers 1 2] [--duration 5] [--rounds 3]
+                        [--modes varied repeated] [--scaling 10000 100000 1000000]
                         [--db postgres]
 
 Builds the synthetic dataset into its own file (once per size and seed), serves it with
 gunicorn (RegWatch and the raw app) and Datasette, drives each operation with wrk from a
-separate process, checks that the three return the same rows, and writes bench/results.md.
+separate process and writes bench/results.md:
+
+- varied traffic (the headline): every request asks a different question, drawn with a fixed
+  seed from the whole space (any material, any day 1995-2028, any measure, any event window of
+  a week to a year); each round draws a fresh list, the same for every server;
+- repeated traffic: each operation asks one question over and over, which shows what the
+  response cache adds;
+- scaling: operation 1 under varied traffic at each size of ``--scaling`` (and on PostgreSQL
+  at the largest with ``--db postgres``);
+- the resident memory of each RegWatch worker after its load.
+
+Rounds interleave servers and operations and each figure is the median of its rounds; for a
+sample of questions every server must return the same rows, or the run fails.
 """
 
 from __future__ import annotations
@@ -19,22 +32,29 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections import defaultdict
+from collections.abc import Callable
 from contextlib import ExitStack, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
+from bench.traffic import OPERATIONS, Space, datasette_path, raw_path, regwatch_path
 from tests.live_server import free_port, gunicorn_command, manage, server_env, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results.md"
+LUA = ROOT / "bench" / "paths.lua"
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 FIGURES = ("rps", "p50", "p99")
+# Questions drawn per operation and round: more than the fastest server asks in a run, so
+# nothing repeats within it.
+QUESTIONS = 40_000
+SAMPLE = 20  # questions per operation whose rows are compared across servers
 
 
 # Nothing kept between requests: every request computes its answer, as a first one does.
@@ -52,7 +72,7 @@ def build_sqlite(measures: int, seed: int) -> Path:
     manage(env, "migrate", "--noinput", "-v0")
     started = time.monotonic()
     manage(env, "generate_synthetic", "--measures", str(measures), "--seed", str(seed))
-    print(f"dataset built in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    print(f"dataset of {measures:,} built in {time.monotonic() - started:.0f} s", file=sys.stderr)
     with sqlite3.connect(partial) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.execute("PRAGMA journal_mode=DELETE")
@@ -61,31 +81,41 @@ def build_sqlite(measures: int, seed: int) -> Path:
 
 
 def build_postgres(measures: int, seed: int) -> str:
+    """The database named by ``BENCH_POSTGRES_URL``, holding ``measures`` synthetic measures:
+    kept when it already does, else emptied (its public schema dropped), migrated and filled."""
     import psycopg
 
-    base = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
-    name = f"regwatch_bench_{measures}_{seed}"
-    url = base.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(base, autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if exists:
-            return url
-        connection.execute(f'CREATE DATABASE "{name}_partial"')
-    env = server_env(url + "_partial")
+    url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/regwatch_bench")
+    with psycopg.connect(url, autocommit=True) as connection:
+        with suppress(psycopg.errors.UndefinedTable):
+            (held,) = connection.execute(
+                "SELECT COUNT(*) FROM timeline_measure WHERE key LIKE 'syn-%%'"
+            ).fetchone()
+            if held == measures:
+                return url
+        connection.execute("DROP SCHEMA public CASCADE")
+        connection.execute("CREATE SCHEMA public")
+    env = server_env(url)
     manage(env, "migrate", "--noinput", "-v0")
+    started = time.monotonic()
     manage(env, "generate_synthetic", "--measures", str(measures), "--seed", str(seed))
-    with psycopg.connect(base, autocommit=True) as connection:
-        connection.execute(f'ALTER DATABASE "{name}_partial" RENAME TO "{name}"')
+    print(f"PostgreSQL dataset of {measures:,} built in {time.monotonic() - started:.0f} s",
+          file=sys.stderr)  # fmt: skip
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE")  # index-only scans need the visibility map
     return url
 
 
-def wrk(url: str, duration: int, connections: int) -> dict[str, float]:
-    output = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+def wrk(base: str, paths: list[str], duration: int, connections: int) -> dict[str, float]:
+    """Load ``base`` for ``duration`` seconds, each request taking the next of ``paths``."""
+    with tempfile.NamedTemporaryFile("w", suffix=".paths") as listing:
+        listing.write("\n".join(paths) + "\n")
+        listing.flush()
+        output = subprocess.run(
+            ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(LUA),
+             base, "--", listing.name],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
 
     def latency(percentile: str) -> float:
         match = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
@@ -93,39 +123,30 @@ def wrk(url: str, duration: int, connections: int) -> dict[str, float]:
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "p50": latency("50"),
         "p99": latency("99"),
         "errors": int(errors.group(1)) if errors else 0,
+        "repeated": requests > len(set(paths)),
     }
 
 
 def fetch(url: str):
-    with urllib.request.urlopen(url, timeout=60) as response:
+    with urllib.request.urlopen(url, timeout=120) as response:
         return json.loads(response.read())
 
 
-def pick_parameters(sqlite_path: Path) -> dict[str, dict[str, str]]:
-    with sqlite3.connect(sqlite_path) as db:
-        (key,) = db.execute(
-            "SELECT key FROM timeline_measure WHERE key LIKE 'syn-%' ORDER BY key LIMIT 1 OFFSET 500"
-        ).fetchone()
+def fixed_parameters(space: Space) -> dict[str, dict[str, str]]:
+    """The repeated mode's one question per operation."""
+    key = sorted(k for k in space.keys if k.startswith("syn-"))[500]
     return {
         "measures_in_force": {"material": "rare-earth-elements", "day": "2025-06-01"},
         "measure_detail": {"key": key},
         "material_timeline": {"material": "dysprosium"},
         "events_range": {"after": "2024-01-01", "before": "2024-12-31"},
     }
-
-
-def regwatch_path(operation: str, p: dict[str, str]) -> str:
-    return {
-        "measures_in_force": f"/api/v1/measures/?material={p.get('material')}&in_force_on={p.get('day')}&page_size=50",
-        "measure_detail": f"/api/v1/measures/{p.get('key')}/",
-        "material_timeline": f"/api/v1/materials/{p.get('material')}/timeline/?page_size=50",
-        "events_range": f"/api/v1/events/?date_after={p.get('after')}&date_before={p.get('before')}&page_size=50",
-    }[operation]  # fmt: skip
 
 
 def keys_of(operation: str, body) -> list:
@@ -140,9 +161,9 @@ def keys_of(operation: str, body) -> list:
              else row["key"]) for row in body]  # fmt: skip
 
 
-def queries_per_request(database_url: str, paths: dict[str, str], **extra: str) -> dict[str, int]:
-    """SQL statements per request, counted in process through the WSGI application gunicorn
-    serves, after one request has warmed it as the load's first request does."""
+def queries_per_request(database_url: str, paths: dict[str, list[str]], **extra: str) -> dict:
+    """The most SQL statements any of ``paths`` took per operation, counted in process
+    through the WSGI application gunicorn serves, each after one warming request."""
     env = server_env(database_url, **extra)
     script = (
         "import json,sys;from wsgiref.util import setup_testing_defaults\n"
@@ -153,10 +174,13 @@ def queries_per_request(database_url: str, paths: dict[str, str], **extra: str) 
         "    setup_testing_defaults(e);r=application(e,lambda *a:None);b''.join(r)\n"
         "    getattr(r,'close',lambda:None)()\n"
         "out={}\n"
-        "for name,path in json.loads(sys.argv[1]).items():\n"
-        "    get(path)\n"
-        "    with CaptureQueriesContext(connection) as q: get(path)\n"
-        "    out[name]=len(q)\n"
+        "for name,paths in json.loads(sys.argv[1]).items():\n"
+        "    counts=[]\n"
+        "    for path in paths:\n"
+        "        get(path)\n"
+        "        with CaptureQueriesContext(connection) as q: get(path)\n"
+        "        counts.append(len(q))\n"
+        "    out[name]=max(counts)\n"
         "print(json.dumps(out))"
     )
     result = subprocess.run(
@@ -190,38 +214,57 @@ def machine() -> str:
     )
 
 
+def worker_rss_mb(pidfile: Path) -> list[float]:
+    """Resident memory (MB) of each worker of the gunicorn whose master wrote ``pidfile``."""
+    with suppress(OSError, ValueError):
+        master = pidfile.read_text().strip()
+        sizes = []
+        for status_file in Path("/proc").glob("[0-9]*/status"):
+            with suppress(OSError):
+                status = status_file.read_text()
+                if re.search(r"^PPid:\s+(\d+)$", status, re.M).group(1) == master:
+                    kib = int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1))
+                    sizes.append(kib / 1024)
+        return sizes
+    return []
+
+
 @dataclass
 class Target:
-    """One server under test: its name in the table, base address, the address of each
-    operation it serves and its SQL statements per request."""
+    """One server under test: its name in the tables, base address, how it asks each
+    operation's question, its SQL statements per request and (for RegWatch) its pid file."""
 
     name: str
     base: str
-    paths: dict[str, str]
-    queries: dict[str, int | str]
+    path: Callable[[str, dict[str, str]], str]
+    operations: tuple[str, ...] = OPERATIONS
+    queries: dict[str, int] = field(default_factory=dict)
+    pidfile: Path | None = None
 
 
-def start_targets(stack: ExitStack, args, sqlite_path: Path, parameters) -> list[Target]:
+def start_regwatch(stack: ExitStack, name: str, database_url: str, workers: int,
+                   **extra: str) -> Target:  # fmt: skip
+    port = free_port()
+    pidfile = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "gunicorn.pid"
+    command = [*gunicorn_command("regwatch.wsgi", port, workers=workers), "--pid", str(pidfile)]
+    base = stack.enter_context(
+        serving(command, server_env(database_url, **extra), port, "/api/v1/sectors/")
+    )
+    return Target(name, base, regwatch_path, pidfile=pidfile)
+
+
+def start_targets(stack: ExitStack, args, sqlite_path: Path) -> list[Target]:
     sqlite_url = f"sqlite:///{sqlite_path}"
-    paths = {op: regwatch_path(op, p) for op, p in parameters.items()}
     first = args.workers[0]
-
-    def regwatch(name: str, env: dict[str, str], workers: int, counted: dict) -> Target:
-        port = free_port()
-        command = gunicorn_command("regwatch.wsgi", port, workers=workers)
-        base = stack.enter_context(serving(command, env, port, "/api/v1/sectors/"))
-        return Target(name, base, paths, counted)
-
     targets = [
-        regwatch(f"RegWatch (gunicorn, {workers}w)", server_env(sqlite_url), workers,
-                 queries_per_request(sqlite_url, paths))
+        start_regwatch(stack, f"RegWatch (gunicorn, {workers}w)", sqlite_url, workers)
         for workers in args.workers
-    ]  # fmt: skip
+    ]
     targets.append(
-        regwatch(f"RegWatch uncached (gunicorn, {first}w)", server_env(sqlite_url, **UNCACHED),
-                 first, queries_per_request(sqlite_url, paths, **UNCACHED))
-    )  # fmt: skip
-
+        start_regwatch(
+            stack, f"RegWatch uncached (gunicorn, {first}w)", sqlite_url, first, **UNCACHED
+        )
+    )
     port = free_port()
     raw_env = {**os.environ, "BENCH_SQLITE_PATH": str(sqlite_path), "PYTHONPATH": str(ROOT)}
     probe = "/events_range?after=2024-01-01&before=2024-01-02"
@@ -230,10 +273,7 @@ def start_targets(stack: ExitStack, args, sqlite_path: Path, parameters) -> list
             gunicorn_command("bench.raw_app:application", port, workers=first), raw_env, port, probe
         )
     )
-    raw_paths = {op: f"/{op}?{urlencode(p)}" for op, p in parameters.items()}
-    targets.append(
-        Target(f"raw WSGI (gunicorn, {first}w)", base, raw_paths, dict.fromkeys(paths, 1))
-    )
+    targets.append(Target(f"raw WSGI (gunicorn, {first}w)", base, raw_path))
 
     from bench.queries import QUERIES
 
@@ -244,20 +284,106 @@ def start_targets(stack: ExitStack, args, sqlite_path: Path, parameters) -> list
     command = [str(BIN / "datasette"), "serve", "-i", str(sqlite_path), "--metadata", str(metadata),
                "--port", str(port), "--setting", "sql_time_limit_ms", "20000"]  # fmt: skip
     base = stack.enter_context(serving(command, dict(os.environ), port, "/-/versions.json"))
-    datasette_paths = {
-        op: f"/{sqlite_path.stem}/{op}.json?_shape=array&{urlencode(p)}"
-        for op, p in parameters.items()
-    }
-    targets.append(Target("Datasette", base, datasette_paths, dict.fromkeys(paths, 1)))
-
-    if args.db == "postgres":
-        pg_url = build_postgres(args.measures, args.seed)
-        op = "measures_in_force"
-        pg = regwatch(f"RegWatch on PostgreSQL ({first}w)", server_env(pg_url), first,
-                      queries_per_request(pg_url, {op: paths[op]}))  # fmt: skip
-        pg.paths = {op: paths[op]}
-        targets.append(pg)
+    database = sqlite_path.stem
+    targets.append(Target("Datasette", base, lambda op, p: datasette_path(database, op, p)))
     return targets
+
+
+def check_same_rows(targets: list[Target], questions: dict[str, list[dict]]) -> dict[str, bool]:
+    """Whether every server returns the same rows for each sampled question (and warms them)."""
+    agree = {}
+    for op, sample in questions.items():
+        agree[op] = True
+        for params in sample:
+            answers = {
+                json.dumps(keys_of(op, fetch(t.base + t.path(op, params))))
+                for t in targets
+                if op in t.operations
+            }
+            if len(answers) != 1:
+                print(f"servers differ on {op} {params}", file=sys.stderr)
+                agree[op] = False
+    return agree
+
+
+def load(targets: list[Target], args, questions_of: Callable[[int, str], list[dict]]) -> list[dict]:
+    """Every operation on every server, ``args.rounds`` times interleaved; the median figures."""
+    runs: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    repeated: set[tuple[str, str]] = set()
+    for round_number in range(1, args.rounds + 1):
+        for op in OPERATIONS:
+            questions = questions_of(round_number, op)
+            for target in (t for t in targets if op in t.operations):
+                paths = [target.path(op, q) for q in questions]
+                result = wrk(target.base, paths, args.duration, args.connections)
+                if result["errors"]:
+                    sys.exit(f"{target.name} answered {op} with {result['errors']} errors")
+                if result["repeated"] and len(questions) > 1:
+                    repeated.add((op, target.name))
+                runs[op, target.name].append(result)
+                print(f"round {round_number}  {op:18} {target.name:38} {result['rps']:8.0f} "
+                      f"req/s  p50 {result['p50']:7.2f} ms  p99 {result['p99']:7.2f} ms",
+                      file=sys.stderr)  # fmt: skip
+    return [
+        {
+            "operation": op,
+            "server": target.name,
+            "queries": target.queries.get(op, 1),
+            "repeated": (op, target.name) in repeated,
+            **{f: statistics.median(r[f] for r in runs[op, target.name]) for f in FIGURES},
+        }
+        for target in targets
+        for op in OPERATIONS
+        if op in target.operations
+    ]
+
+
+def count_queries(targets: list[Target], database_url: str, questions: dict[str, list[dict]]):
+    paths = {op: [regwatch_path(op, q) for q in sample[:5]] for op, sample in questions.items()}
+    cached = queries_per_request(database_url, paths)
+    uncached = queries_per_request(database_url, paths, **UNCACHED)
+    for target in targets:
+        if target.name.startswith("RegWatch uncached"):
+            target.queries = uncached
+        elif target.name.startswith("RegWatch"):
+            target.queries = cached
+
+
+def scaling(args) -> list[dict]:
+    """Operation 1 under varied traffic, RegWatch with one worker and default settings, at
+    each size (SQLite), and on PostgreSQL at the largest with ``--db postgres``."""
+    op = "measures_in_force"
+    databases = [(size, "SQLite") for size in args.scaling]
+    if args.db == "postgres":
+        databases.append((max(args.scaling), "PostgreSQL"))
+    rows = []
+    for size, kind in databases:
+        sqlite_path = build_sqlite(size, args.seed)
+        url = f"sqlite:///{sqlite_path}" if kind == "SQLite" else build_postgres(size, args.seed)
+        space = Space(sqlite_path)
+        with ExitStack() as stack:
+            target = start_regwatch(stack, "RegWatch (gunicorn, 1w)", url, 1)
+            target.operations = (op,)
+            runs = []
+            for round_number in range(1, args.rounds + 1):
+                questions = space.draws(op, QUESTIONS, f"{args.seed}/scaling/{round_number}")
+                paths = [regwatch_path(op, q) for q in questions]
+                fetch(target.base + paths[-1])  # the worker's first request
+                runs.append(wrk(target.base, paths, args.duration, args.connections))
+                print(f"scaling {size:>9,} {kind:10} {runs[-1]['rps']:8.0f} req/s  "
+                      f"p50 {runs[-1]['p50']:7.2f} ms", file=sys.stderr)  # fmt: skip
+            rss = worker_rss_mb(target.pidfile)
+        rows.append(
+            {
+                "measures": size,
+                "database": kind,
+                "rps": statistics.median(r["rps"] for r in runs),
+                "p50": statistics.median(r["p50"] for r in runs),
+                "p99": statistics.median(r["p99"] for r in runs),
+                "rss": max(rss) if rss else None,
+            }
+        )
+    return rows
 
 
 def main() -> None:
@@ -272,62 +398,54 @@ def main() -> None:
                         help="runs of every operation on every server, interleaved; the table "
                              "shows each figure's median")  # fmt: skip
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--modes", nargs="*", choices=["varied", "repeated"],
+                        default=["varied", "repeated"])  # fmt: skip
+    parser.add_argument("--scaling", type=int, nargs="*", default=[10_000, 100_000, 1_000_000],
+                        help="sizes for the scaling table of operation 1 (none: no table)")  # fmt: skip
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite",
-                        help="postgres: also run operation 1 against RegWatch on PostgreSQL")  # fmt: skip
+                        help="postgres: the scaling table adds PostgreSQL at its largest size, "
+                             "in the database BENCH_POSTGRES_URL names (emptied and filled "
+                             "unless it holds that dataset)")  # fmt: skip
     args = parser.parse_args()
 
     sqlite_path = build_sqlite(args.measures, args.seed)
-    parameters = pick_parameters(sqlite_path)
-    seen: dict[str, dict[str, list]] = {op: {} for op in parameters}
-    runs: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    space = Space(sqlite_path)
+    fixed = fixed_parameters(space)
+    sample = {op: space.draws(op, SAMPLE, f"{args.seed}/check") for op in OPERATIONS}
+    tables: dict[str, list[dict]] = {}
+    agree: dict[str, bool] = {}
+    memory: dict[str, list[float]] = {}
     with ExitStack() as stack:
-        targets = start_targets(stack, args, sqlite_path, parameters)
-        for target in targets:
-            for op, path in target.paths.items():
-                seen[op][target.name] = keys_of(op, fetch(target.base + path))  # and warms
-        for round_number in range(1, args.rounds + 1):
-            for op in parameters:
-                for target in (t for t in targets if op in t.paths):
-                    result = wrk(target.base + target.paths[op], args.duration, args.connections)
-                    if result["errors"]:
-                        sys.exit(f"{target.name} answered {op} with {result['errors']} errors")
-                    runs[op, target.name].append(result)
-                    print(f"round {round_number}  {op:18} {target.name:36} {result['rps']:8.0f} "
-                          f"req/s  p50 {result['p50']:7.2f} ms  p99 {result['p99']:7.2f} ms",
-                          file=sys.stderr)  # fmt: skip
-    rows = [
-        {
-            "operation": op,
-            "server": target.name,
-            "queries": target.queries[op],
-            **{f: statistics.median(r[f] for r in runs[op, target.name]) for f in FIGURES},
-        }
-        for target in targets
-        for op in target.paths
-    ]
-
-    agree = {
-        op: len({json.dumps(v) for v in servers.values()}) == 1 for op, servers in seen.items()
-    }
-    write_results(rows, agree, args)
+        # No mode: the scaling table alone.
+        targets = start_targets(stack, args, sqlite_path) if args.modes else []
+        if targets:
+            count_queries(targets, f"sqlite:///{sqlite_path}", sample)
+            agree = check_same_rows(targets, sample)
+        if "varied" in args.modes:
+            tables["varied"] = load(
+                targets, args,
+                lambda r, op: space.draws(op, QUESTIONS, f"{args.seed}/round/{r}"),
+            )  # fmt: skip
+        if "repeated" in args.modes:
+            same = check_same_rows(targets, {op: [p] for op, p in fixed.items()})
+            agree = {op: agree[op] and same[op] for op in agree}
+            tables["repeated"] = load(targets, args, lambda r, op: [fixed[op]])
+        memory = {t.name: worker_rss_mb(t.pidfile) for t in targets if t.pidfile}
+    scaled = scaling(args) if args.scaling else []
+    write_results(tables, agree, memory, scaled, args)
     if not all(agree.values()):
         sys.exit(f"servers returned different rows: {agree}")
 
 
-def write_results(rows: list[dict], agree: dict[str, bool], args) -> None:
+def table(rows: list[dict], agree: dict[str, bool], args) -> list[str]:
     lines = [
-        f"Dataset: {args.measures:,} synthetic measures (seed {args.seed}) plus the demo data, SQLite.",
-        f"Load: wrk, 1 thread, {args.connections} connections, {args.duration} s per run, from a separate process; "
-        f"{args.rounds} rounds with servers and operations interleaved, so drift in the machine's speed "
-        "falls on all of them alike; each figure is the median of its rounds.",
-        f"Machine: {machine()}.",
-        "",
         "| operation | server | req/s | p50 ms | p99 ms | SQL/request | same rows |",
         "|---|---|---:|---:|---:|---:|:---:|",
     ]
     for row in rows:
+        note = " (list wrapped)" if row["repeated"] else ""
         lines.append(
-            f"| {row['operation']} | {row['server']} | {row['rps']:.0f} | {row['p50']:.2f} | "
+            f"| {row['operation']} | {row['server']}{note} | {row['rps']:.0f} | {row['p50']:.2f} | "
             f"{row['p99']:.2f} | {row['queries']} | {'yes' if agree[row['operation']] else 'NO'} |"
         )
     first = args.workers[0]
@@ -337,7 +455,7 @@ def write_results(rows: list[dict], agree: dict[str, bool], args) -> None:
         "| uncached / Datasette | uncached / raw |",
         "|---|---:|---:|---:|---:|",
     ]
-    for op in agree:
+    for op in OPERATIONS:
         rps = {r["server"]: r["rps"] for r in rows if r["operation"] == op}
         ours = rps.get(f"RegWatch (gunicorn, {first}w)")
         uncached = rps.get(f"RegWatch uncached (gunicorn, {first}w)")
@@ -348,6 +466,59 @@ def write_results(rows: list[dict], agree: dict[str, bool], args) -> None:
                 f"| {op} | {ours / datasette:.2f}x | {ours / raw:.2f}x "
                 f"| {uncached / datasette:.2f}x | {uncached / raw:.2f}x |"
             )
+    return lines
+
+
+def write_results(tables, agree, memory, scaled, args) -> None:
+    lines = [
+        f"Dataset: {args.measures:,} synthetic measures (seed {args.seed}) plus the demo data, SQLite.",
+        f"Load: wrk, 1 thread, {args.connections} connections, {args.duration} s per run, from a separate process; "
+        f"{args.rounds} rounds with servers and operations interleaved, so drift in the machine's speed "
+        "falls on all of them alike; each figure is the median of its rounds. Rows compared on "
+        f"every server for {SAMPLE} questions per operation.",
+        f"Machine: {machine()}.",
+    ]
+    if "varied" in tables:
+        lines += [
+            "",
+            "### Varied traffic: every request a different question",
+            "",
+            "Each request draws (seed fixed, a fresh list every round, the same list for every "
+            "server) a material among all, a day from 1995 to 2028, a measure among all, an "
+            "event window of a week to a year.",
+            "",
+            *table(tables["varied"], agree, args),
+        ]
+    if "repeated" in tables:
+        lines += [
+            "",
+            "### Repeated traffic: one question per operation, over and over",
+            "",
+            "What the response cache adds: after the first request RegWatch answers from it.",
+            "",
+            *table(tables["repeated"], agree, args),
+        ]
+    if scaled:
+        lines += [
+            "",
+            "### Scaling: operation 1 (measures by material in force on a day), varied traffic",
+            "",
+            "RegWatch, gunicorn with 1 worker, default settings.",
+            "",
+            "| measures | database | req/s | p50 ms | p99 ms | worker RSS MB |",
+            "|---:|---|---:|---:|---:|---:|",
+        ]
+        for row in scaled:
+            rss = f"{row['rss']:.0f}" if row["rss"] else "?"
+            lines.append(
+                f"| {row['measures']:,} | {row['database']} | {row['rps']:.0f} | "
+                f"{row['p50']:.2f} | {row['p99']:.2f} | {rss} |"
+            )
+    if memory:
+        lines += ["", "### Worker memory after the load", "", "| server | RSS MB per worker |",
+                  "|---|---|"]  # fmt: skip
+        for name, sizes in memory.items():
+            lines.append(f"| {name} | {', '.join(f'{s:.0f}' for s in sizes) or '?'} |")
     RESULTS.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

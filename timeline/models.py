@@ -13,6 +13,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from .history import measure_history
+from .periods import InForcePeriod, rebuild_in_force_periods  # noqa: F401  (a model of this app)
 from .precision import DatePrecision, PartialDate, period_start, starts_its_period
 from .querysets import MaterialQuerySet, MeasureQuerySet
 from .status import (
@@ -595,8 +596,10 @@ class Measure(models.Model):
 
     def sync_derived_events(self) -> None:
         """Keep the events derived from the measure's dates in step with them and with the
-        recorded events (``implied_events``), and ``has_suspension_events`` with the recorded
-        events. Call after the measure and its recorded events are saved."""
+        recorded events (``implied_events``), ``has_suspension_events`` with the recorded
+        events, and the stored in-force periods (``periods.py``) with its dates, events and
+        materials. Call after the measure and its nested parts are saved, in their
+        transaction."""
         suspensions = self.events.filter(derived=False, type__in=SUSPENSION_EVENTS).exists()
         if suspensions != self.has_suspension_events:
             self.has_suspension_events = suspensions
@@ -616,6 +619,7 @@ class Measure(models.Model):
             )
             for date, type_, precision in sorted(wanted - existing.keys())
         )
+        rebuild_in_force_periods([self.pk])
 
 
 class MeasureMaterial(models.Model):

@@ -168,7 +168,25 @@ class MeasureQuerySet(models.QuerySet):
         return self._with_latest_suspension(day).filter(wanted)
 
     def in_force_on(self, day: datetime.date) -> MeasureQuerySet:
-        return self.with_status_in(day, [MeasureStatus.IN_FORCE])
+        """Measures in force on ``day``: ``with_status_in(day, ["in_force"])``, read off the
+        stored periods (``periods.py``) instead of evaluating the rule on every measure."""
+        from .periods import in_force_on
+
+        return self.filter(in_force_on(day), effective_on__lte=day)
+
+    def in_force_on_listing(self, day: datetime.date, material_ids: set[int]) -> MeasureQuerySet:
+        """``matching_materials(materials).in_force_on(day)``, given the matching materials'
+        ids (``Material.objects.related_ids(materials)``), read off their periods. A few
+        hundred matches are read from their index ranges and sorted; when many match, the
+        measures are walked in page order (newest entry into force first) and each is looked
+        up, so a page stops after its last row. Both give the same rows;
+        ``periods.many_in_force`` picks, reading a bounded index range."""
+        from .periods import in_force_listing, many_in_force, measures_in_force_listing
+
+        ids = material_ids
+        if many_in_force(ids, day):
+            return self.filter(in_force_listing(ids, day), effective_on__lte=day)
+        return self.filter(pk__in=measures_in_force_listing(ids, day))
 
     def with_oldest_scheduled(self, day: datetime.date) -> MeasureQuerySet:
         """Annotate ``oldest_scheduled_on``: the earliest scheduled event dated on or before
@@ -199,14 +217,32 @@ class MeasureQuerySet(models.QuerySet):
         return self.filter(Exists(listed))
 
 
-def measure_ids_matching(materials: Iterable) -> models.QuerySet:
-    """Ids of the measures matching ``materials`` (group expansion both ways), as a subquery.
-    Driven from the material side, the planner walks the (material, measure) index instead of
-    probing every measure."""
+# Past this many links to the matching materials, a page of their events is read by walking
+# all events in date order (most measures' events are near); below it, by sorting theirs.
+WALK_EVENTS_PAST_LINKS = 400
+
+
+def _links_to(materials: Iterable) -> models.QuerySet:
     from .models import Material, MeasureMaterial
 
-    ids = Material.objects.related_ids(materials)
-    return MeasureMaterial.objects.filter(material_id__in=ids).values("measure_id")
+    return MeasureMaterial.objects.filter(material_id__in=Material.objects.related_ids(materials))
+
+
+def events_matching(events: models.QuerySet, materials: Iterable) -> models.QuerySet:
+    """``events`` of the measures matching ``materials`` (group expansion both ways), read
+    by measure: the way to count them, and to list them when few measures match."""
+    return events.filter(measure_id__in=_links_to(materials).values("measure_id"))
+
+
+def events_matching_in_date_order(events: models.QuerySet, materials: Iterable) -> models.QuerySet:
+    """``events_matching`` for reading a page in date order. When many measures match, the
+    events are walked in date order and each one's measure looked up, so a page stops after
+    its last row (counting them that way would look up every event: count
+    ``events_matching``). A bounded read of the links picks; both give the same rows."""
+    links = _links_to(materials)
+    if links.values("pk")[WALK_EVENTS_PAST_LINKS : WALK_EVENTS_PAST_LINKS + 1].exists():
+        return events.filter(Exists(links.filter(measure_id=OuterRef("measure_id"))))
+    return events.filter(measure_id__in=links.values("measure_id"))
 
 
 class MaterialQuerySet(models.QuerySet):

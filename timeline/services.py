@@ -26,6 +26,7 @@ from .models import (
     MeasureSource,
     Sector,
 )
+from .periods import rebuild_in_force_periods
 from .precision import DatePrecision, PartialDate
 from .search.index import index_measures
 from .status import SUSPENSION_EVENTS
@@ -434,9 +435,9 @@ def _date(value: str | None) -> datetime.date | None:
 
 @transaction.atomic
 def create_measures(new: list[NewMeasure], *, batch_size: int = 1000) -> None:
-    """Insert validated new measures (``NewMeasure.validate``) with their nested parts and
-    derived events, one query per table and batch. As with ``record_history=False``, the
-    caller records the versions (``history.record_versions``)."""
+    """Insert validated new measures (``NewMeasure.validate``) with their nested parts,
+    derived events and in-force periods, one query per table and batch. As with
+    ``record_history=False``, the caller records the versions (``history.record_versions``)."""
     for start in range(0, len(new), batch_size):
         batch = new[start : start + batch_size]
         for item in batch:
@@ -466,4 +467,5 @@ def create_measures(new: list[NewMeasure], *, batch_size: int = 1000) -> None:
                     rows.append(row)
             model.objects.bulk_create(rows)
         index_measures([item.measure.pk for item in batch])
+        rebuild_in_force_periods(item.measure.pk for item in batch)
     bump_version()  # bulk writes send no signals

@@ -189,6 +189,42 @@ def status_periods(
     return periods
 
 
+def in_force_periods(
+    *,
+    effective_on: datetime.date | None,
+    ends_on: datetime.date | None,
+    events: Iterable[tuple[datetime.date, str]] = (),
+) -> list[tuple[datetime.date, datetime.date | None]]:
+    """The days on which ``status_on`` says in force, as ``(first day, first day after)``
+    periods in order, the last open (None) when nothing ends it; ``events`` as for
+    ``status_on``. The status only changes on the entry into force, the end and the days of
+    suspension events, so ``status_on`` is asked on those days and the answer holds until the
+    next one."""
+    if effective_on is None:
+        return []
+    events = list(events)
+    turns = {effective_on, *(day for day, type_ in events if type_ in SUSPENSION_EVENTS)}
+    if ends_on is not None:
+        turns.add(ends_on)
+    periods: list[tuple[datetime.date, datetime.date | None]] = []
+    start: datetime.date | None = None
+    for day in sorted(turn for turn in turns if turn >= effective_on):
+        in_force = (
+            status_on(
+                day, announced_on=None, effective_on=effective_on, ends_on=ends_on, events=events
+            )
+            == MeasureStatus.IN_FORCE
+        )
+        if in_force and start is None:
+            start = day
+        elif not in_force and start is not None:
+            periods.append((start, day))
+            start = None
+    if start is not None:
+        periods.append((start, None))
+    return periods
+
+
 def status_certain(
     day: datetime.date,
     *,

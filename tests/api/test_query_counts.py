@@ -51,18 +51,21 @@ def count_queries(client, url, params) -> int:
         # timeline version (for the cached count), count, page, then one prefetch each:
         # authorities, targets, sectors, materials, events, sources, relations.
         ("/api/v1/measures/", {}, 10),
-        # + the named material, and the membership edges for group expansion.
-        ("/api/v1/measures/", {"material": "rare-earth-elements", "in_force_on": "2025-01-01"}, 12),
+        # + the named material, the membership edges for group expansion, and a bounded read
+        # of the periods that picks how the page is read (sorted or walked).
+        ("/api/v1/measures/", {"material": "rare-earth-elements", "in_force_on": "2025-01-01"}, 13),
         (
             "/api/v1/measures/",
             {"jurisdiction": "CN,US", "sector": "defence", "status": "suspended"},
             13,
         ),
         ("/api/v1/events/", {}, 3),
-        ("/api/v1/events/", {"material": "gallium", "measure": "bulk-001,bulk-002"}, 6),
+        # + a bounded read of the links, which picks how the page is read (sorted or walked).
+        ("/api/v1/events/", {"material": "gallium", "measure": "bulk-001,bulk-002"}, 7),
         ("/api/v1/materials/", {}, 5),
         ("/api/v1/measures/bulk-001/timeline/", {}, 4),
-        ("/api/v1/materials/dysprosium/timeline/", {}, 5),
+        # material, edges, links (walk or sort), version, count (edges again), page
+        ("/api/v1/materials/dysprosium/timeline/", {}, 7),
         ("/api/v1/authorities/", {}, 3),
     ],
 )

@@ -17,10 +17,13 @@ ONE_DAY = datetime.timedelta(days=1)
 
 
 def status_both_ways(measure: Measure, day: datetime.date):
-    """The model method and the SQL annotation must agree; return their shared answer."""
+    """The model method, the SQL annotation and the stored in-force periods must agree;
+    return their shared answer."""
     in_python = Measure.objects.prefetch_related("events").get(pk=measure.pk).status_on(day)
     in_sql = Measure.objects.with_status(day).get(pk=measure.pk).status
     assert in_python == in_sql, f"{day}: python says {in_python}, SQL says {in_sql}"
+    by_periods = Measure.objects.in_force_on(day).filter(pk=measure.pk).exists()
+    assert by_periods == (in_python == MeasureStatus.IN_FORCE), f"{day}: stored periods differ"
     return in_python
 
 

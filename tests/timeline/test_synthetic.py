@@ -3,7 +3,8 @@ import datetime
 import pytest
 from django.core.management import call_command
 
-from timeline.models import Material, Measure, MeasureEvent
+from timeline.models import InForcePeriod, Material, Measure, MeasureEvent
+from timeline.periods import rebuild_in_force_periods
 from timeline.synthetic import generate
 
 pytestmark = pytest.mark.usefixtures("empty_timeline")
@@ -58,3 +59,20 @@ def test_synthetic_measures_are_in_the_search_index():
     generate(measures=60, seed=7)
     measure = Measure.objects.filter(key__startswith="syn-").order_by("key").first()
     assert measure in search_measures(Measure.objects.all(), measure.key)
+
+
+def test_generated_in_force_periods_are_what_the_write_paths_store():
+    generate(measures=200, seed=5)
+
+    def periods():
+        return sorted(
+            InForcePeriod.objects.values_list(
+                "measure_id", "material_id", "starts_on", "ends_before"
+            ),
+            key=lambda row: (row[0], row[1] or 0, row[2]),
+        )
+
+    generated = periods()
+    assert generated
+    rebuild_in_force_periods(Measure.objects.values_list("pk", flat=True))
+    assert periods() == generated

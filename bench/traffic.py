@@ -1,0 +1,62 @@
+"""The benchmark's questions: each operation's parameters, drawn with a fixed seed from the
+whole space the dataset covers, and the address each server answers them at."""
+
+from __future__ import annotations
+
+import datetime
+import random
+import sqlite3
+from pathlib import Path
+from urllib.parse import urlencode
+
+OPERATIONS = ("measures_in_force", "measure_detail", "material_timeline", "events_range")
+FIRST_DAY = datetime.date(1995, 1, 1)
+LAST_DAY = datetime.date(2028, 12, 31)
+
+
+class Space:
+    """Everything a question can name: every material, every measure key, every day from
+    1995 to 2028, and event windows of one week to one year."""
+
+    def __init__(self, sqlite_path: Path):
+        with sqlite3.connect(sqlite_path) as db:
+            self.materials = [
+                s for (s,) in db.execute("SELECT slug FROM timeline_material ORDER BY slug")
+            ]
+            self.keys = [k for (k,) in db.execute("SELECT key FROM timeline_measure ORDER BY key")]
+
+    def day(self, rng: random.Random) -> datetime.date:
+        return FIRST_DAY + datetime.timedelta(days=rng.randint(0, (LAST_DAY - FIRST_DAY).days))
+
+    def draw(self, operation: str, rng: random.Random) -> dict[str, str]:
+        if operation == "measures_in_force":
+            return {"material": rng.choice(self.materials), "day": self.day(rng).isoformat()}
+        if operation == "measure_detail":
+            return {"key": rng.choice(self.keys)}
+        if operation == "material_timeline":
+            return {"material": rng.choice(self.materials)}
+        after = self.day(rng)
+        before = after + datetime.timedelta(days=rng.randint(7, 365))
+        return {"after": after.isoformat(), "before": before.isoformat()}
+
+    def draws(self, operation: str, count: int, seed: str) -> list[dict[str, str]]:
+        """``count`` questions for ``operation``; the same ``seed`` gives the same list."""
+        rng = random.Random(f"{seed}/{operation}")
+        return [self.draw(operation, rng) for _ in range(count)]
+
+
+def regwatch_path(operation: str, p: dict[str, str]) -> str:
+    return {
+        "measures_in_force": f"/api/v1/measures/?material={p.get('material')}&in_force_on={p.get('day')}&page_size=50",
+        "measure_detail": f"/api/v1/measures/{p.get('key')}/",
+        "material_timeline": f"/api/v1/materials/{p.get('material')}/timeline/?page_size=50",
+        "events_range": f"/api/v1/events/?date_after={p.get('after')}&date_before={p.get('before')}&page_size=50",
+    }[operation]  # fmt: skip
+
+
+def raw_path(operation: str, p: dict[str, str]) -> str:
+    return f"/{operation}?{urlencode(p)}"
+
+
+def datasette_path(database: str, operation: str, p: dict[str, str]) -> str:
+    return f"/{database}/{operation}.json?_shape=array&{urlencode(p)}"
