@@ -42,7 +42,7 @@ PARAMETER = OpenApiParameter(
     NAME, OpenApiTypes.DATETIME, OpenApiParameter.QUERY, description=DESCRIPTION
 )
 # Why a moment is refused (RFC3339Field's reasons, and one of ours).
-ERROR_CODES = ["invalid", "plus_as_space", "no_such_moment", "future_moment"]
+ERROR_CODES = ["invalid", "plus_as_space", "no_such_moment", "future_moment", "json_only"]
 # An answer about a settled moment never changes; caches may keep it this long.
 SETTLED_MAX_AGE = 86_400
 
@@ -231,7 +231,33 @@ def cleaned_filters(view, request) -> dict:
     return filterset.form.cleaned_data
 
 
+def refuse_what_is_not_rebuilt(request) -> None:
+    """An answer as known is rebuilt page by page as JSON: an export format or facets over
+    a past moment are refused by name rather than answered as something else."""
+    from .exports.base import ExportRenderer
+
+    asked = []
+    if isinstance(getattr(request, "accepted_renderer", None), ExportRenderer):
+        asked.append(f"format={request.accepted_renderer.format}")
+    if "facets" in request.query_params:
+        asked.append("facets")
+    if asked:
+        raise ValidationError(
+            {
+                NAME: [
+                    ErrorDetail(
+                        f"An answer as known on a moment is JSON pages only; {' and '.join(asked)} "
+                        "cannot be combined with it.",
+                        code="json_only",
+                    )
+                ]
+            }
+        )
+
+
 def measure_list(view, request, moment: datetime.datetime) -> Response:
+    refuse_what_is_not_rebuilt(request)
+
     def page() -> tuple[dict, str]:
         cleaned = cleaned_filters(view, request)
         found = as_known.answer(moment, question_from(cleaned, moment))
@@ -263,6 +289,7 @@ def measure_detail(request, key: str, moment: datetime.datetime) -> Response:
 
 
 def measure_timeline(view, request, key: str, moment: datetime.datetime) -> Response:
+    refuse_what_is_not_rebuilt(request)
     """The timeline of a known measure, with the events filters (``EventFilterSet``)."""
 
     def page() -> tuple[dict, str]:

@@ -7,6 +7,7 @@ cases are untouched: schemathesis still sends unknown values and checks they are
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import json
 import os
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 import schemathesis
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.dateparse import parse_datetime
 from django.utils.http import parse_http_date_safe
 from hypothesis import strategies as st
 
@@ -262,6 +264,18 @@ def body_rules_hold(case, stored: dict | None) -> bool:
 FILE_BODIES = {("POST", "/api/v1/imports/")}
 
 
+def known_moment_valid(query: dict) -> bool:
+    """``as_known_on`` names a moment that has passed, and asks for JSON pages without facets
+    (an answer as known is rebuilt as JSON only)."""
+    if query.get("format", "json") != "json" or "facets" in query:
+        return False
+    moment = parse_datetime(str(query["as_known_on"]).replace(" ", "+"))
+    try:
+        return moment is None or moment <= datetime.datetime.now(datetime.UTC)
+    except TypeError:  # no offset: refused as invalid anyway
+        return True
+
+
 def valid(case, *, example: bool = False) -> bool:
     """Whether a case keeps the rules above (checked for positive cases only); ``example``:
     the case is one of the schema's examples."""
@@ -270,6 +284,8 @@ def valid(case, *, example: bool = False) -> bool:
     query = case.query or {}
     if query.get("format", "json") != "json" and {"page", "page_size", "facets"} & set(query):
         return False  # an export is not paged and has no facets: asking is a 400
+    if "as_known_on" in query and not known_moment_valid(query):
+        return False
     if not query_references_exist(case):
         return False
     body_schema = (

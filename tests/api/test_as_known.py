@@ -340,3 +340,21 @@ def test_dates_known_to_the_month_or_year_read_as_known_as_today(client, editor_
     assert known["effective_on"] == "2025-03"
     assert without_timestamps(known) == without_timestamps(today)
     assert timeline == client.get("/api/v1/measures/cn-known-2026-1/timeline/").json()
+
+
+@pytest.mark.parametrize(
+    ("path", "extra"),
+    [
+        ("/api/v1/measures/", {"format": "csv"}),
+        ("/api/v1/measures/", {"format": "ics"}),
+        ("/api/v1/measures/", {"facets": "status"}),
+        ("/api/v1/measures/cn-mofcom-2025-62/timeline/", {"format": "csv"}),
+        ("/api/v1/measures/cn-mofcom-2025-62/timeline/", {"format": "ics"}),
+    ],
+)
+def test_an_export_or_facets_as_known_is_refused_by_name(client, path, extra):
+    response = client.get(path, {"as_known_on": moment(), **extra})
+
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert (error["attr"], error["code"]) == ("as_known_on", "json_only")
