@@ -5,6 +5,8 @@ from django.utils import timezone
 
 from timeline.models import Material, Measure, MeasureEvent, MeasureMaterial, MeasureRelation
 
+from .pages import EVENT_ROW_FIELDS
+
 
 def measure_queryset() -> QuerySet[Measure]:
     return (
@@ -44,14 +46,4 @@ def material_queryset() -> QuerySet[Material]:
 
 
 def event_queryset() -> QuerySet[MeasureEvent]:
-    return MeasureEvent.objects.select_related("measure").only(
-        "date",
-        "date_precision",
-        "type",
-        "note",
-        "source_url",
-        "scheduled",
-        "derived",
-        "measure__key",
-        "measure__title",
-    )
+    return MeasureEvent.objects.select_related("measure").only(*EVENT_ROW_FIELDS)
