@@ -72,3 +72,15 @@ def test_browsers_asking_for_a_favicon_are_sent_to_one_among_the_static_files(db
     assert response.status_code == 301
     assert response["Location"] == "/static/pages/favicon.svg"
     assert finders.find("pages/favicon.svg")
+
+
+def test_every_feed_and_export_the_front_page_offers_answers_in_its_format(demo_data):
+    client = Client()
+    hrefs = [href for href in links(client.get("/").content.decode()) if "format=" in href]
+    assert {re.search(r"format=(\w+)", href)[1] for href in hrefs} >= {
+        "atom", "csv", "xlsx", "ndjson", "ics",
+    }  # fmt: skip
+    for href in hrefs:
+        response = client.get(href)
+        assert response.status_code == 200, href
+        assert response["Content-Type"].split(";")[0] != "application/json", href
