@@ -22,7 +22,7 @@ install: $(STAMP) .env
 # The web server and the webhook worker together; Ctrl-C (or the server ending) stops both.
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_timeline
+	$(PY) manage.py load_timeline --if-empty
 	$(PY) manage.py ensure_local_admin
 	export REGWATCH_WEBHOOKS_ALLOW_LOOPBACK=true; \
 	$(PY) manage.py db_worker --interval 0.5 --no-startup-delay --no-reload & worker=$$!; \

@@ -31,10 +31,15 @@ MAX_LIMIT = 1000
 
 
 class MeasureFilters(MeasureFilterSet):
-    """The measures list's filters, without its ordering."""
+    """The measures list's filters: which measures, not how a list answers (no ordering,
+    facets or answers as known on a past moment)."""
 
 
-del MeasureFilters.base_filters["ordering"]
+# How the measures list answers, not which measures: no part of the feed's filters.
+ANSWER_SHAPING = ("ordering", "facets", "as_known_on")
+for _name in ANSWER_SHAPING:
+    del MeasureFilters.base_filters[_name]
+    del MeasureFilters.declared_filters[_name]  # or a subclass would collect it again
 MEASURE_FILTERS = frozenset(MeasureFilters.base_filters)
 MEASURE_LIST_FILTERS = frozenset(list_valued_filters(MeasureFilters))
 
@@ -167,5 +172,3 @@ def filtered_measures(data: Mapping[str, object]) -> QuerySet[Measure]:
         return Measure.objects.none()
     return filterset.qs
 
-
-del ChangeFilterSet.base_filters["ordering"]

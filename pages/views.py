@@ -37,6 +37,16 @@ FORM_FILTERS = ("material", "jurisdiction", "target", "measure_type", "status", 
 RECENTLY_UPDATED = 5
 
 
+
+class PictureFilters(MeasureFilterSet):
+    """The measures list's filters: a picture draws today's timeline, with no facets (an
+    answer as known on a past moment is the API's alone)."""
+
+
+for _name in ("facets", "as_known_on"):
+    del PictureFilters.base_filters[_name]
+    del PictureFilters.declared_filters[_name]
+
 def front_page(request: HttpRequest) -> HttpResponse:
     """What RegWatch is, the questions it answers (live links), the latest changes, and the
     way to the docs, the admin, feeds and exports."""
@@ -166,7 +176,7 @@ def _chart_context(request, measures: list[Measure], first_year, last_year) -> d
 def timeline_picture(request: HttpRequest) -> HttpResponse:
     """``/timeline/?material=dysprosium&jurisdiction=CN``: the measures the API would list for
     the same parameters, each a bar across its dates coloured and patterned by status."""
-    filterset_class = MeasureFilterSet
+    filterset_class = PictureFilters
     list_valued = list_valued_filters(filterset_class)
     accepted = {*filterset_class.base_filters, *YEAR_PARAMETERS, "page"}
     errors = _strict(request.GET, accepted, list_valued)

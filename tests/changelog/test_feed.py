@@ -137,6 +137,8 @@ def test_measure_filters_keep_matching_measures_and_every_deletion(
         ({"kind": "treaty"}, "kind"),
         ({"material": "unobtainium"}, "material"),
         ({"ordering": "key"}, "ordering"),
+        ({"facets": "status"}, "facets"),
+        ({"as_known_on": "2020-01-01T00:00:00Z"}, "as_known_on"),
     ],
 )
 def test_bad_parameters_are_400_naming_them(client, demo_data, query, name):

@@ -60,6 +60,8 @@ def test_the_picture_draws_exactly_the_measures_the_api_lists_for_the_same_param
         ("from_year=25", "from_year", "YYYY"),
         ("from_year=2026&to_year=2025", "to_year", "comes before"),
         ("page=0", "page", "whole number"),
+        ("as_known_on=2020-01-01T00:00:00Z", "as_known_on", "Unknown"),
+        ("facets=status", "facets", "Unknown"),
     ],
 )
 def test_the_picture_refuses_bad_parameters_naming_each_with_the_reason(

@@ -154,3 +154,21 @@ def test_issue_token_prints_a_working_token_last(db, capsys):
 def test_issue_token_refuses_unknown_user(db):
     with pytest.raises(CommandError, match="No user named 'ghost'"):
         call_command("issue_token", "ghost")
+
+
+def test_a_load_if_empty_keeps_edits_made_since_the_first_load(demo_data, capsys):
+    from timeline.models import Measure
+
+    Measure.objects.filter(key="cn-mofcom-2025-62").update(notes="Edited after the first load.")
+    call_command("load_timeline", "--if-empty")
+
+    assert Measure.objects.get(key="cn-mofcom-2025-62").notes == "Edited after the first load."
+    assert "nothing loaded" in capsys.readouterr().out
+
+
+def test_a_load_if_empty_fills_an_empty_database(empty_timeline):
+    from timeline.models import Measure
+
+    call_command("load_timeline", "--if-empty")
+
+    assert Measure.objects.filter(key="cn-mofcom-2025-62").exists()

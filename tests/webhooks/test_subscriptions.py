@@ -76,6 +76,8 @@ def test_loopback_receivers_are_allowed_when_the_setting_says_so(
         ({"status": ""}, "status", "empty_value"),
         ({"ordering": "key"}, "ordering", "unknown_parameter"),
         ({"page": "2"}, "page", "unknown_parameter"),
+        ({"facets": "status"}, "facets", "unknown_parameter"),
+        ({"as_known_on": "2020-01-01T00:00:00Z"}, "as_known_on", "unknown_parameter"),
         ({"jurisdiction": "CN,,US"}, "jurisdiction", "empty_item"),
         (["material"], None, "invalid"),
         ({"material": 3}, None, "invalid"),

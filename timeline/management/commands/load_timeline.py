@@ -8,6 +8,7 @@ from timeline.importers import (
     load,
     read_documents,
 )
+from timeline.models import Measure
 
 
 class Command(BaseCommand):
@@ -30,10 +31,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reason", default=None, help="Why, for the history (default: load_timeline)."
         )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Load only into a database that holds no measure yet (make run uses it, so a "
+            "restart keeps the edits made since the first load).",
+        )
 
     def handle(self, *args, files, dry_run, strict, format, reason, verbosity, **options):
         if reason is not None and not 0 < len(reason) <= REASON_LENGTH:
             raise CommandError(f"--reason takes 1 to {REASON_LENGTH} characters.")
+        if options["if_empty"] and Measure.objects.exists():
+            self.stdout.write(
+                "The database already holds measures: nothing loaded (--if-empty). Run "
+                "load_timeline without it to load the files over them."
+            )
+            return
         try:
             documents = read_documents(files or DEMO_FILES, format=None if not files else format)
             report = load(documents, dry_run=dry_run, strict=strict, reason=reason)
