@@ -171,4 +171,3 @@ def filtered_measures(data: Mapping[str, object]) -> QuerySet[Measure]:
     if not filterset.is_valid():  # a slug it names was renamed or deleted since
         return Measure.objects.none()
     return filterset.qs
-

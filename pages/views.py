@@ -37,7 +37,6 @@ FORM_FILTERS = ("material", "jurisdiction", "target", "measure_type", "status", 
 RECENTLY_UPDATED = 5
 
 
-
 class PictureFilters(MeasureFilterSet):
     """The measures list's filters: a picture draws today's timeline, with no facets (an
     answer as known on a past moment is the API's alone)."""
@@ -46,6 +45,7 @@ class PictureFilters(MeasureFilterSet):
 for _name in ("facets", "as_known_on"):
     del PictureFilters.base_filters[_name]
     del PictureFilters.declared_filters[_name]
+
 
 def front_page(request: HttpRequest) -> HttpResponse:
     """What RegWatch is, the questions it answers (live links), the latest changes, and the
