@@ -37,6 +37,7 @@ class ChangeFeedView(StrictQueryParametersMixin, generics.GenericAPIView):
         return True
 
     @extend_schema(
+        filters=True,  # not a list view to DRF (no pagination class), but filtered like one
         summary="The change feed",
         description="Changes in the order they became visible, each with an opaque, ordered "
         "`cursor`. Resume with `after`: a client that always passes the last cursor it saw "
