@@ -43,6 +43,7 @@ class ChangeFeedView(StrictQueryParametersMixin, generics.GenericAPIView):
         "`cursor`. Resume with `after`: a client that always passes the last cursor it saw "
         "never misses a change and never sees one twice, even when a transaction that began "
         "earlier commits later. No total count. Measure filters (the measures list's, but "
+        "`facets`, `as_known_on` and "
         "`ordering`) keep the changes of the measures that match them now, and every "
         "deletion of a measure (a tombstone holds nothing to filter on); they leave out "
         "other kinds.",

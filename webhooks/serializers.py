@@ -21,7 +21,8 @@ class SubscriptionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     )
     filter = serializers.JSONField(
         required=False,
-        help_text="Query parameters of the measures list (but `ordering`), as an object: "
+        help_text="Query parameters of the measures list (but `ordering`, `facets` and "
+        "`as_known_on`), as an object: "
         'e.g. {"material": ["gallium"], "in_force_on": "2025-06-01"}; a parameter that takes '
         "several values takes a list (or, as in a URL, one comma-separated string). Checked "
         "as the measures list checks its query. Empty (the default): every measure. It "
