@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from api.filters import StrictFilterBackend
 from api.parameters import StrictQueryParametersMixin
 from timeline.models import Measure
+from timeline.search import ids_to_nest
 
 from .cursor import changes_after, encode
 from .entries import change_entries
@@ -62,7 +63,7 @@ class ChangeFeedView(StrictQueryParametersMixin, generics.GenericAPIView):
             changes = changes.filter(key__in=cleaned["key"])
         if any(name in request.query_params for name in MEASURE_FILTERS):
             changes = changes.filter(kind=Kind.MEASURE).filter(
-                Q(action=Action.DELETED) | Q(object_id__in=filterset.qs.values("pk"))
+                Q(action=Action.DELETED) | Q(object_id__in=ids_to_nest(filterset.qs))
             )
         page = list(changes[:limit])
         entries = change_entries(page)

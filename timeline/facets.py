@@ -13,6 +13,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractYear
 
 from .models import Measure, MeasureMaterial, MeasureType
+from .search import ids_to_nest
 from .status import MeasureStatus
 
 FACETS = ("jurisdiction", "measure_type", "status", "material", "authority", "target", "sector",
@@ -46,7 +47,7 @@ def facet_counts(
 ) -> dict[str, list[FacetValue]]:
     """For each of ``facets`` (names from ``FACETS``), its values among ``measures`` with
     their counts, most frequent first; ``status`` is the status on ``day``."""
-    ids = measures.order_by().values("pk")
+    ids = ids_to_nest(measures)
     own = Measure.objects.filter(pk__in=ids).order_by()
     counts: dict[str, list[FacetValue]] = {}
     for facet in facets:

@@ -133,3 +133,18 @@ def test_materials_authorities_and_jurisdictions_have_q(client, demo_data, url, 
     assert response.status_code == 200
     listed = [row.get("slug") or row.get("code") for row in response.json()["results"]]
     assert expected in listed
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/changes/?q=gallium",
+        "/api/v1/measures/?q=gallium&facets=status,material",
+        "/api/v1/measures/?q=gallium&format=csv",
+    ],
+)
+def test_a_search_nested_in_another_query_answers(client, demo_data, url):
+    """The feed and the facets read a search's ids inside queries of their own."""
+    response = client.get(url)
+
+    assert response.status_code == 200, response.content[:300]

@@ -51,4 +51,14 @@ def matching_ids(rows: Iterable[tuple], text: str) -> list:
     return [pk for pk, *texts in rows if matches(clauses, document_text(*(t or "" for t in texts)))]
 
 
-__all__ = ["RANK", "matching_ids", "search_measures"]
+def ids_to_nest(queryset: QuerySet):
+    """``queryset``'s ids, to use inside another query: a subquery, except for a search,
+    whose match condition names its index table as written and so cannot be relabelled as
+    a nested query's tables are (PostgreSQL refuses it): its ids are read first."""
+    ids = queryset.order_by().values("pk")
+    if RANK in queryset.query.annotations:
+        return list(ids.values_list("pk", flat=True))
+    return ids
+
+
+__all__ = ["RANK", "ids_to_nest", "matching_ids", "search_measures"]
