@@ -21,6 +21,7 @@ from collections.abc import Iterable
 
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from .backends import matching
 from .text import document_text, matches, query_clauses
@@ -52,13 +53,15 @@ def matching_ids(rows: Iterable[tuple], text: str) -> list:
 
 
 def ids_to_nest(queryset: QuerySet):
-    """``queryset``'s ids, to use inside another query: a subquery, except for a search,
-    whose match condition names its index table as written and so cannot be relabelled as
-    a nested query's tables are (PostgreSQL refuses it): its ids are read first."""
+    """``queryset``'s ids, to use inside another query: a subquery, except for a search on
+    PostgreSQL, whose match condition names its index table as written and so cannot be
+    relabelled as a nested query's tables are: its ids are read first, and passed as one
+    array."""
     ids = queryset.order_by().values("pk")
-    if RANK in queryset.query.annotations:
-        return list(ids.values_list("pk", flat=True))
-    return ids
+    if RANK not in queryset.query.annotations or connections[queryset.db].vendor != "postgresql":
+        return ids
+    # One array parameter, however many ids (a list would take one parameter each).
+    return RawSQL("SELECT unnest(%s::bigint[])", [list(ids.values_list("pk", flat=True))])
 
 
 __all__ = ["RANK", "ids_to_nest", "matching_ids", "search_measures"]
