@@ -5,8 +5,8 @@ and written under one row lock."""
 from __future__ import annotations
 
 import hashlib
-import json
 
+import orjson
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
@@ -65,9 +65,11 @@ ETAG = OpenApiParameter(
 
 
 def etag_for(data) -> str:
-    """A strong validator: changes whenever any byte of the representation would."""
+    """A strong validator: changes whenever any byte of the representation would. The data
+    are hashed as canonical JSON (keys sorted), by orjson: the standard library's encoder
+    took a millisecond for a page of 50 measures, more than reading it."""
     digest = hashlib.sha256(
-        json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()
+        orjson.dumps(data, default=str, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
     ).hexdigest()
     return f'"{digest[:40]}"'
 
