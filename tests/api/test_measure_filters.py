@@ -182,3 +182,29 @@ def test_page_past_the_end_is_404_json(client, demo_data):
     response = client.get(URL, {"page": 99})
     assert response.status_code == 404
     assert response.json()["type"] == "client_error"
+
+
+def test_filtersets_alive_at_once_each_filter_by_their_own_parameters(demo_data):
+    """Filters are shared between requests (only shallow copies are made per request): each
+    filterset's method filters must still read their own parameters."""
+    from django.http import QueryDict
+
+    from api.filters import MeasureFilterSet
+    from timeline.models import Material, Measure
+
+    def filterset(query: str) -> MeasureFilterSet:
+        return MeasureFilterSet(QueryDict(query), queryset=Measure.objects.all())
+
+    gallium, graphite = filterset("material=gallium"), filterset("material=graphite")
+    gallium_on_day = filterset("material=gallium&in_force_on=2024-01-01")
+    got = {name: set(f.qs.values_list("key", flat=True))
+           for name, f in [("graphite", graphite), ("gallium", gallium), ("day", gallium_on_day)]}  # fmt: skip
+    assert got["gallium"] == set(
+        Measure.objects.matching_materials(Material.objects.filter(slug="gallium")).values_list(
+            "key", flat=True
+        )
+    )
+    assert got["graphite"] and got["gallium"] and got["graphite"] != got["gallium"]
+    assert got["day"] < got["gallium"]
+    assert gallium.filters["material"].parent is gallium
+    assert graphite.filters["material"].filter.f is graphite.filters["material"]
