@@ -40,6 +40,21 @@ def test_measures_on_a_material_in_force_on_a_day_are_what_the_status_rule_selec
         assert [m["key"] for m in body["results"]] == expected
 
 
+def test_a_measure_in_force_is_counted_once_however_many_periods_and_materials_match(
+    client, empty_timeline, make_material, make_measure
+):
+    group = make_material("Rare earth elements", category="group")
+    dysprosium = make_material("Dysprosium", groups=[group])
+    make_measure(key="twice-listed", effective_on=D(2020, 1, 1), materials=[group, dysprosium],
+                 events=[(D(2021, 1, 1), "suspended"), (D(2022, 1, 1), "reinstated")])  # fmt: skip
+    make_measure(key="other", effective_on=D(2019, 1, 1), materials=[dysprosium])
+    for day, expected in [("2020-06-01", ["twice-listed", "other"]), ("2021-06-01", ["other"]),
+                          ("2023-06-01", ["twice-listed", "other"])]:  # fmt: skip
+        body = client.get("/api/v1/measures/", {"material": "dysprosium", "in_force_on": day})
+        assert body.json()["count"] == len(expected)
+        assert [m["key"] for m in body.json()["results"]] == expected
+
+
 @pytest.mark.parametrize("as_of", [None, D(2026, 1, 1), D(2001, 7, 15)])
 def test_listed_statuses_are_what_the_status_rule_in_sql_says(
     client, synthetic, make_measure, as_of
