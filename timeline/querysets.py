@@ -6,7 +6,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import models
+from django.db import connections, models
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 
 from .precision import DatePrecision, period_start
@@ -277,7 +277,26 @@ class MaterialQuerySet(models.QuerySet):
         return self._reach(self._ids_of(materials), down)
 
     def related_ids(self, materials: Iterable) -> set[int]:
-        """The materials, their groups upwards and their members downwards, in one query."""
-        up, down = self._graph()
-        start = self._ids_of(materials)
-        return self._reach(start, up) | self._reach(start, down)
+        """The materials, their groups upwards and their members downwards, transitively: one
+        recursive query over the group links (every request naming a material asks it, and
+        reading every link to walk them here cost a millisecond)."""
+        from .models import Material
+
+        start = sorted(self._ids_of(materials))
+        if not start:
+            return set()
+        connection = connections[self.db]
+        q = connection.ops.quote_name
+        links = q(Material.groups.through._meta.db_table)
+        sql = (
+            f"WITH RECURSIVE start(id) AS (SELECT id FROM {q(Material._meta.db_table)} "
+            f"WHERE id IN ({', '.join(['%s'] * len(start))})), "
+            f"up(id) AS (SELECT id FROM start UNION SELECT l.to_material_id FROM {links} l "
+            "JOIN up ON l.from_material_id = up.id), "
+            f"down(id) AS (SELECT id FROM start UNION SELECT l.from_material_id FROM {links} l "
+            "JOIN down ON l.to_material_id = down.id) "
+            "SELECT id FROM up UNION SELECT id FROM down"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, start)
+            return {pk for (pk,) in cursor.fetchall()}

@@ -83,6 +83,27 @@ def test_expansion_reads_membership_in_one_query(rare_earths, django_assert_num_
     assert ids == {rare_earths[k].pk for k in ("dy", "heavy", "ree")}
 
 
+def test_expansion_reaches_every_level_up_and_down_but_not_sideways(
+    rare_earths, make_material, django_assert_num_queries
+):
+    ree, heavy, dy = rare_earths["ree"], rare_earths["heavy"], rare_earths["dy"]
+    critical = make_material("Critical raw materials", category=GROUP)
+    ree.groups.set([critical])
+    terbium_group = make_material("Terbium compounds", category=GROUP, groups=[heavy])
+    terbium = make_material("Terbium", groups=[terbium_group])
+    with django_assert_num_queries(1):
+        from_heavy = Material.objects.related_ids([heavy])
+    assert from_heavy == {heavy.pk, ree.pk, critical.pk, dy.pk, terbium_group.pk, terbium.pk}
+    assert Material.objects.related_ids([terbium.pk]) == {
+        terbium.pk, terbium_group.pk, heavy.pk, ree.pk, critical.pk
+    }  # fmt: skip
+    assert Material.objects.related_ids([critical]) == {
+        critical.pk, ree.pk, heavy.pk, rare_earths["light"].pk, dy.pk, rare_earths["nd"].pk,
+        terbium_group.pk, terbium.pk,
+    }  # fmt: skip
+    assert Material.objects.related_ids([]) == set()
+
+
 def test_circular_group_membership_is_refused(rare_earths):
     from django.core.exceptions import ValidationError
 
