@@ -27,6 +27,9 @@ class DatePrecision(models.TextChoices):
 PARTIAL_DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 _PARTIAL_DATE = re.compile(PARTIAL_DATE_PATTERN[1:-1])
 PARTIAL_DATE_FORMATS = "YYYY-MM-DD, YYYY-MM or YYYY"
+# Plain strings for the comparisons made for every date of every page: reading an enum
+# member off its class costs more than the comparison.
+_YEAR, _MONTH = DatePrecision.YEAR.value, DatePrecision.MONTH.value
 
 
 @dataclass(frozen=True, order=True)
@@ -61,9 +64,9 @@ def partial_date_text(date: datetime.date | None, precision: str) -> str | None:
     """``date`` in the reduced form its precision allows (None stays None)."""
     if date is None:
         return None
-    if precision == DatePrecision.YEAR:
+    if precision == _YEAR:
         return f"{date.year:04d}"
-    if precision == DatePrecision.MONTH:
+    if precision == _MONTH:
         return f"{date.year:04d}-{date.month:02d}"
     return date.isoformat()
 
