@@ -89,12 +89,18 @@ class RowPagesMixin(ConditionalListMixin):
 
     row_fields: tuple[str, ...]
     build_page: Callable[[list[dict], object], list[dict]]
+    ids_first = False  # see PageNumberPagination.paginate_rows
 
     def page_and_etag(self, request, *args, **kwargs) -> tuple[dict, str]:
         def page() -> tuple[dict, str]:
             queryset = self.filter_queryset(self.get_queryset())
             rows = self.paginator.paginate_rows(
-                queryset, self.row_fields, request, self, count_queryset=self.count_queryset()
+                queryset,
+                self.row_fields,
+                request,
+                self,
+                count_queryset=self.count_queryset(),
+                ids_first=self.ids_first,
             )
             data = self.get_paginated_response(self.build_page(rows, request)).data
             return data, etag_for(data)
@@ -170,6 +176,7 @@ class MeasureViewSet(ExportMixin, FacetsMixin, RowPagesMixin, TimelineViewSet):
     serializer_class = serializers.MeasureSerializer
     filterset_class = filters.MeasureFilterSet
     row_fields = MEASURE_ROW_FIELDS
+    ids_first = True
 
     def build_page(self, rows: list[dict], request) -> list[dict]:
         """Each measure with its status on the day the list asks about (see the filterset)."""
