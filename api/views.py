@@ -4,7 +4,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
+from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
@@ -28,7 +30,12 @@ from timeline.services import MeasureInUse, delete_measure, restore_version
 
 from . import as_known, filters, serializers
 from .caching import cached_read
-from .conditional import ConditionalListMixin, ConditionalRequestsMixin, etag_for
+from .conditional import (
+    ConditionalListMixin,
+    ConditionalRequestsMixin,
+    conditional_response,
+    etag_for,
+)
 from .exceptions import Conflict
 from .exports.columns import EVENT_COLUMNS, MATERIAL_COLUMNS, MEASURE_COLUMNS
 from .exports.views import ALL_FORMATS, DATED, NOT_EXPORTED, TABULAR, ExportMixin
@@ -204,14 +211,25 @@ class MeasureViewSet(ExportMixin, FacetsMixin, RowPagesMixin, TimelineViewSet):
         moment = as_known.requested_moment(request)
         if moment is not None:
             return as_known.measure_detail(request, self.kwargs["key"], moment)
-        return super().retrieve(request, *args, **kwargs)
+        data = self.representation_of(self.kwargs["key"])
+        if data is None:
+            raise NotFound()
+        modified = parse_datetime(data["updated_at"])
+        headers = {"ETag": etag_for(data), "Last-Modified": http_date(modified.timestamp())}
+        return conditional_response(request, data, headers)
+
+    def representation_of(self, key: str) -> dict | None:
+        """What GET shows of the measure ``key`` (None: there is none), read by key with its
+        nested lists: no model instance is loaded first."""
+
+        def compute() -> dict | None:
+            rows = list(as_rows(Measure.objects.filter(key=key), MEASURE_ROW_FIELDS))
+            return measure_page(rows, self.request)[0] if rows else None
+
+        return cached_read(self.request, ("measure", key), compute)
 
     def representation(self, instance) -> dict:
-        def compute() -> dict:
-            rows = as_rows(Measure.objects.filter(pk=instance.pk), MEASURE_ROW_FIELDS)
-            return measure_page(list(rows), self.request)[0]
-
-        return cached_read(self.request, ("measure", instance.pk), compute)
+        return self.representation_of(instance.key)
 
     def destroy(self, request, *args, **kwargs):
         self.force = boolean_parameter(request, "force")
