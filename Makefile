@@ -45,12 +45,15 @@ fuzz: install
 		$(PY) -m pytest tests/api/test_fuzz.py tests/api/test_schemathesis_live.py -p no:cacheprovider
 
 # RegWatch against Datasette and a raw WSGI floor at 100k measures (BENCH_ARGS: see
-# `python -m bench.run --help`, e.g. BENCH_ARGS="--db postgres"). Writes bench/results.md.
-# Then exports and facets at 100k (bench/exports.md), and loading (bench/loading.md).
+# `python -m bench.run --help`, e.g. BENCH_ARGS="--db sqlite" to leave PostgreSQL out). Writes
+# bench/results.md.
+# Then CPU per request in process (bench/cpu.md), exports and facets at 100k
+# (bench/exports.md), and loading (bench/loading.md).
 bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	$(PY) -m bench.run $(BENCH_ARGS)
+	$(PY) -m bench.cpu
 	$(PY) -m bench.exports
 	$(PY) -m bench.loading
 

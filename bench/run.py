@@ -2,7 +2,7 @@
 
     python -m bench.run [--measures 100000] [--workers 1 2] [--duration 5] [--rounds 3]
                         [--modes varied repeated] [--scaling 10000 100000 1000000]
-                        [--db postgres]
+                        [--db postgres|sqlite]
 
 Builds the synthetic dataset into its own file (once per size and seed), serves it with
 gunicorn (RegWatch and the raw app) and Datasette, drives each operation with wrk from a
@@ -13,8 +13,8 @@ separate process and writes bench/results.md:
   a week to a year); each round draws a fresh list, the same for every server;
 - repeated traffic: each operation asks one question over and over, which shows what the
   response cache adds;
-- scaling: operation 1 under varied traffic at each size of ``--scaling`` (and on PostgreSQL
-  at the largest with ``--db postgres``);
+- scaling: operation 1 under varied traffic at each size of ``--scaling``, and on PostgreSQL
+  at the largest (``--db sqlite`` leaves it out);
 - the resident memory of each RegWatch worker after its load.
 
 Rounds interleave servers and operations and each figure is the median of its rounds; for a
@@ -351,7 +351,7 @@ def count_queries(targets: list[Target], database_url: str, questions: dict[str,
 
 def scaling(args) -> list[dict]:
     """Operation 1 under varied traffic, RegWatch with one worker and default settings, at
-    each size (SQLite), and on PostgreSQL at the largest with ``--db postgres``."""
+    each size (SQLite), and on PostgreSQL at the largest unless ``--db sqlite``."""
     op = "measures_in_force"
     databases = [(size, "SQLite") for size in args.scaling]
     if args.db == "postgres":
@@ -404,10 +404,10 @@ def main() -> None:
                         default=["varied", "repeated"])  # fmt: skip
     parser.add_argument("--scaling", type=int, nargs="*", default=[10_000, 100_000, 1_000_000],
                         help="sizes for the scaling table of operation 1 (none: no table)")  # fmt: skip
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite",
-                        help="postgres: the scaling table adds PostgreSQL at its largest size, "
-                             "in the database BENCH_POSTGRES_URL names (emptied and filled "
-                             "unless it holds that dataset)")  # fmt: skip
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres",
+                        help="postgres (the default): the scaling table adds PostgreSQL at its "
+                             "largest size, in the database BENCH_POSTGRES_URL names (emptied "
+                             "and filled unless it holds that dataset); sqlite: SQLite only")  # fmt: skip
     args = parser.parse_args()
 
     sqlite_path = build_sqlite(args.measures, args.seed)
