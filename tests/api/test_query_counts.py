@@ -48,23 +48,25 @@ def count_queries(client, url, params) -> int:
 @pytest.mark.parametrize(
     ("url", "params", "bound"),
     [
-        # timeline version (for the cached count), count, page, then one prefetch each:
-        # authorities, targets, sectors, materials, events, sources, relations.
-        ("/api/v1/measures/", {}, 10),
-        # + the named material, the membership edges for group expansion, and a bounded read
+        # timeline version (for the cached count), count, the page's ids, their rows, then
+        # one statement each: authorities, targets, sectors, materials, events, sources,
+        # relations.
+        ("/api/v1/measures/", {}, 11),
+        # + the named material, the group expansion (one recursive query), and a bounded read
         # of the periods that picks how the page is read (sorted or walked).
-        ("/api/v1/measures/", {"material": "rare-earth-elements", "in_force_on": "2025-01-01"}, 13),
+        ("/api/v1/measures/", {"material": "rare-earth-elements", "in_force_on": "2025-01-01"}, 14),
         (
             "/api/v1/measures/",
             {"jurisdiction": "CN,US", "sector": "defence", "status": "suspended"},
-            13,
+            14,
         ),
         ("/api/v1/events/", {}, 3),
         # + a bounded read of the links, which picks how the page is read (sorted or walked).
         ("/api/v1/events/", {"material": "gallium", "measure": "bulk-001,bulk-002"}, 7),
         ("/api/v1/materials/", {}, 5),
         ("/api/v1/measures/bulk-001/timeline/", {}, 4),
-        # material, edges, links (walk or sort), version, count (edges again), page
+        # material, group expansion, links (walk or sort), version, count (expansion again),
+        # page
         ("/api/v1/materials/dysprosium/timeline/", {}, 7),
         ("/api/v1/authorities/", {}, 3),
     ],
@@ -123,9 +125,9 @@ def test_cached_counts_follow_every_write(client, editor_client, demo_data, real
 @pytest.mark.parametrize(
     ("url", "params", "bound"),
     [
-        # timeline version, count, page (the search is a subquery of both), then the seven
-        # prefetches of a measure page.
-        ("/api/v1/measures/", {"q": "rare earth"}, 10),
+        # timeline version, count, the page's ids (the search is a subquery of both), their
+        # rows, then the seven nested lists of a measure page.
+        ("/api/v1/measures/", {"q": "rare earth"}, 11),
         # the names searched, then count and page
         ("/api/v1/materials/", {"q": "rare earth"}, 6),
     ],
