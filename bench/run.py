@@ -63,7 +63,8 @@ UNCACHED = {"DJANGO_CACHE_URL": "dummycache://", "REGWATCH_READ_CACHE_SECONDS": 
 
 def build_sqlite(measures: int, seed: int) -> Path:
     path = DATA / f"bench-{measures}-{seed}.sqlite3"
-    if path.exists():
+    if path.exists():  # built by an earlier run: brought up to the current schema
+        manage(server_env(f"sqlite:///{path}"), "migrate", "--noinput", "-v0")
         return path
     DATA.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
@@ -82,7 +83,8 @@ def build_sqlite(measures: int, seed: int) -> Path:
 
 def build_postgres(measures: int, seed: int) -> str:
     """The database named by ``BENCH_POSTGRES_URL``, holding ``measures`` synthetic measures:
-    kept when it already does, else emptied (its public schema dropped), migrated and filled."""
+    kept (and migrated) when it already does, else emptied (its public schema dropped),
+    migrated and filled."""
     import psycopg
 
     url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/regwatch_bench")
@@ -92,6 +94,7 @@ def build_postgres(measures: int, seed: int) -> str:
                 "SELECT COUNT(*) FROM timeline_measure WHERE key LIKE 'syn-%%'"
             ).fetchone()
             if held == measures:
+                manage(server_env(url), "migrate", "--noinput", "-v0")
                 return url
         connection.execute("DROP SCHEMA public CASCADE")
         connection.execute("CREATE SCHEMA public")
