@@ -90,6 +90,9 @@ def main() -> None:
             env = server_env(url)
             manage(env, "migrate", "--noinput", "-v0")
             manage(env, "flush", "--noinput", "-v0")
+            # flush empties the reference tables the migrations filled (countries, blocs, the
+            # HS nomenclature the file's codes are checked against): fill them again.
+            manage(env, "sync_reference_data", "-v0")
             rows += [
                 (name, database, timed_load(env, *flags, str(path)))
                 for name, flags in (
