@@ -15,6 +15,9 @@ from django.utils import timezone
 from timeline.versioning import current_version
 
 T = TypeVar("T")
+# Set (by ``response_cache.SharedResponseCache``) in the environ of a request whose whole
+# answer the shared response cache will keep, if its view allows.
+KEPT_HERE = "regwatch.shared_response_cache"
 
 
 def timeline_cache_key(*parts: object) -> str:
@@ -24,8 +27,10 @@ def timeline_cache_key(*parts: object) -> str:
 
 
 def read_cache_key(request, *parts: object) -> str | None:
-    """The key of a read cached for ``REGWATCH_READ_CACHE_SECONDS``; None with that off."""
-    if not settings.REGWATCH_READ_CACHE_SECONDS:
+    """The key of a read cached for ``REGWATCH_READ_CACHE_SECONDS``; None with that off, and
+    for a request whose whole answer the shared response cache keeps (keeping its data here
+    too won nothing, and pickling a page of measures cost every first request a tenth)."""
+    if not settings.REGWATCH_READ_CACHE_SECONDS or request.META.get(KEPT_HERE):
         return None
     return timeline_cache_key(
         request.get_host(),

@@ -15,7 +15,7 @@ from rest_framework.settings import api_settings
 
 from ops.metrics import SHARED_CACHE_ANSWERS
 
-from .caching import timeline_cache_key
+from .caching import KEPT_HERE, timeline_cache_key
 from .conditional import not_modified
 
 # What of the request may change Django's answer to an anonymous GET: the address, how it was
@@ -96,6 +96,7 @@ class SharedResponseCache:
         if entry is not None and throttles_allow(environ):
             return replay(environ, start_response, *entry)
         sent: dict = {}
+        environ[KEPT_HERE] = True
 
         def recording_start_response(status, headers, *exc_info):
             sent.update(status=status, headers=headers)
