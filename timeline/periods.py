@@ -14,10 +14,11 @@ here: material matching expands groups at read time, over the listed materials.
 from __future__ import annotations
 
 import datetime
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
 
 from .status import SUSPENSION_EVENTS, in_force_periods
@@ -137,18 +138,36 @@ def measures_in_force_listing(material_ids: Iterable[int], day: datetime.date):
     )
 
 
-# Up to this many matching measures in force, a page is read by sorting them; past it, by
-# walking the measures in page order and stopping after the page (see in_force_on_listing).
-# With the measure index covering the material, walking wins from about a thousand matches
-# (measured over varied questions at 100,000 measures, ``bench.cpu``).
-SORTED_AT_MOST = 1000
+# A number here fixes how many matching periods a page is still read by sorting (tests set
+# it); None scales it with the number of measures (``sorted_at_most``).
+SORTED_AT_MOST: int | None = None
+
+
+def sorted_at_most() -> int:
+    """Up to how many matching periods a page is read by sorting the matches; past it, by
+    walking the measures in page order and stopping after the page (``in_force_listing``).
+
+    Sorting reads every match; walking reads about 50 x measures / matches measures before a
+    page is full. They cost alike near the square root of ten times the number of measures:
+    1,000 at 100,000 measures, where it was measured over varied questions (``bench.cpu``);
+    a fixed 1,000 made a page at 1,000,000 measures walk tens of thousands of them. The
+    number of measures is estimated by the largest id: one index read."""
+    if SORTED_AT_MOST is not None:
+        return SORTED_AT_MOST
+    from .models import Measure
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(Measure._meta.db_table)}")
+        (largest,) = cursor.fetchone()
+    return max(1000, math.isqrt(10 * (largest or 0)))
 
 
 def many_in_force(material_ids: Iterable[int], day: datetime.date) -> bool:
-    """Whether more than ``SORTED_AT_MOST`` periods of ``material_ids`` include ``day``: one
-    index range read no further than that."""
+    """Whether more than ``sorted_at_most()`` periods of ``material_ids`` include ``day``:
+    one index range read no further than that."""
     periods = InForcePeriod.objects.covering(day).filter(material_id__in=list(material_ids))
-    return periods.values("pk")[SORTED_AT_MOST : SORTED_AT_MOST + 1].exists()
+    limit = sorted_at_most()
+    return periods.values("pk")[limit : limit + 1].exists()
 
 
 def in_force_listing(material_ids: Iterable[int], day: datetime.date) -> Exists:

@@ -186,7 +186,11 @@ class MeasureQuerySet(models.QuerySet):
         ids = material_ids
         if many_in_force(ids, day):
             return self.filter(in_force_listing(ids, day), effective_on__lte=day)
-        return self.filter(pk__in=measures_in_force_listing(ids, day))
+        # "effective_on <= day" holds for every match; said, it keeps PostgreSQL's planner,
+        # when it walks the measures in page order anyway (it guesses the matches spread
+        # evenly over all time), from starting decades after the day (seconds for a day in
+        # 1996 at 1,000,000 measures).
+        return self.filter(pk__in=measures_in_force_listing(ids, day), effective_on__lte=day)
 
     def with_oldest_scheduled(self, day: datetime.date) -> MeasureQuerySet:
         """Annotate ``oldest_scheduled_on``: the earliest scheduled event dated on or before

@@ -52,9 +52,10 @@ def count_queries(client, url, params) -> int:
         # one statement each: authorities, targets, sectors, materials, events, sources,
         # relations.
         ("/api/v1/measures/", {}, 11),
-        # + the named material, the group expansion (one recursive query), and a bounded read
-        # of the periods that picks how the page is read (sorted or walked).
-        ("/api/v1/measures/", {"material": "rare-earth-elements", "in_force_on": "2025-01-01"}, 14),
+        # + the named material, the group expansion (one recursive query), the largest measure
+        # id and a bounded read of the periods, which pick how the page is read (sorted or
+        # walked).
+        ("/api/v1/measures/", {"material": "rare-earth-elements", "in_force_on": "2025-01-01"}, 15),
         (
             "/api/v1/measures/",
             {"jurisdiction": "CN,US", "sector": "defence", "status": "suspended"},
