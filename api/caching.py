@@ -1,6 +1,11 @@
-"""Read caching: a list page or a measure's representation is kept until the timeline changes
-(every write bumps its version, in the write's own transaction) or the day turns (statuses
-are for today)."""
+"""The view-level read cache: a list page or a measure's representation, as data, kept until
+the timeline changes (every write bumps its version, in the write's own transaction) or the
+day turns (statuses are for today).
+
+How it differs from ``response_cache.py``: that one sits in front of Django and keeps whole
+anonymous answers as bytes; this one sits inside the views and serves the requests that one
+does not keep (token and session clients, writes checking If-Match). Both key on the
+timeline's version and the day, through ``timeline_cache_key``."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The shared response cache, in front of Django: an anonymous GET of the API is answered with
 the bytes Django produced for the same request, while the timeline's version and the day are
 unchanged. A hit costs one SQL statement and one cache read; a miss goes through Django as
-usual and, when the view allows it, leaves its answer for the next client."""
+usual and, when the view allows it, leaves its answer for the next client. (The cache inside
+the views, ``caching.py``, serves what this one does not keep: signed-in clients.)"""
 
 from __future__ import annotations
 
