@@ -4,11 +4,13 @@ and written under one row lock."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 
 import orjson
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -72,6 +74,19 @@ def etag_for(data) -> str:
         orjson.dumps(data, default=str, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
     ).hexdigest()
     return f'"{digest[:40]}"'
+
+
+def statuses_moved_at() -> datetime.datetime:
+    """The start of today (the site's time zone): statuses are shown for today, so an answer
+    holding one may change then without any write."""
+    return timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time()))
+
+
+def last_modified_with_status(updated_at: datetime.datetime) -> str:
+    """``Last-Modified`` of a representation showing a status for today: the later of the
+    resource's last change and ``statuses_moved_at``, so a client revalidating by date after
+    midnight is not told its copy, with yesterday's status, is current."""
+    return http_date(max(updated_at, statuses_moved_at()).timestamp())
 
 
 def _opaque_tag(etag: str) -> str:
@@ -142,8 +157,8 @@ class ConditionalRequestsMixin(ConditionalListMixin):
     def _validators(self, instance, data) -> dict[str, str]:
         headers = {"ETag": etag_for(data)}
         updated_at = getattr(instance, "updated_at", None)
-        if updated_at is not None:
-            headers["Last-Modified"] = http_date(updated_at.timestamp())
+        if updated_at is not None:  # only measures carry one, and they show today's status
+            headers["Last-Modified"] = last_modified_with_status(updated_at)
         return headers
 
     def representation(self, instance) -> dict:

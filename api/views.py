@@ -6,7 +6,6 @@ from django.db.models import ProtectedError, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
-from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
@@ -35,6 +34,7 @@ from .conditional import (
     ConditionalRequestsMixin,
     conditional_response,
     etag_for,
+    last_modified_with_status,
 )
 from .exceptions import Conflict
 from .exports.columns import EVENT_COLUMNS, MATERIAL_COLUMNS, MEASURE_COLUMNS
@@ -214,8 +214,10 @@ class MeasureViewSet(ExportMixin, FacetsMixin, RowPagesMixin, TimelineViewSet):
         data = self.representation_of(self.kwargs["key"])
         if data is None:
             raise NotFound()
-        modified = parse_datetime(data["updated_at"])
-        headers = {"ETag": etag_for(data), "Last-Modified": http_date(modified.timestamp())}
+        headers = {
+            "ETag": etag_for(data),
+            "Last-Modified": last_modified_with_status(parse_datetime(data["updated_at"])),
+        }
         return conditional_response(request, data, headers)
 
     def representation_of(self, key: str) -> dict | None:

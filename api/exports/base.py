@@ -12,6 +12,7 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 
 from api.caching import timeline_cache_key
+from api.conditional import statuses_moved_at
 from timeline.versioning import last_changed_at
 
 from .columns import Column
@@ -96,5 +97,4 @@ def export_last_modified() -> datetime.datetime:
     """The later of the timeline's last change and the start of today (UTC), when statuses
     last moved; now, when no change has been recorded with its moment."""
     changed = last_changed_at() or timezone.now()
-    today = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time()))
-    return max(changed, today).replace(microsecond=0)
+    return max(changed, statuses_moved_at()).replace(microsecond=0)

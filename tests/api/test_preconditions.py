@@ -58,3 +58,22 @@ def test_if_unmodified_since_the_current_last_modified_lets_the_write_through(
         URL, {"notes": "Checked."}, format="json", HTTP_IF_UNMODIFIED_SINCE=last_modified()
     )
     assert response.status_code == 200
+
+
+def test_last_modified_is_no_earlier_than_today_as_the_status_is_for_today(client, demo_data):
+    """A measure last changed yesterday may show another status today: a client holding
+    yesterday's copy must not be told, by date, that it is current."""
+    import datetime
+
+    from django.utils import timezone
+
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    Measure.objects.filter(key="cn-mofcom-2025-62").update(updated_at=yesterday)
+    start_of_today = timezone.make_aware(
+        datetime.datetime.combine(timezone.localdate(), datetime.time())
+    )
+    response = client.get(URL)
+    assert response["Last-Modified"] == http_date(start_of_today.timestamp())
+    held = http_date(yesterday.timestamp())
+    assert client.get(URL, HTTP_IF_MODIFIED_SINCE=held).status_code == 200
+    assert client.get(URL, HTTP_IF_MODIFIED_SINCE=response["Last-Modified"]).status_code == 304
