@@ -14,7 +14,8 @@ FACETS_HELP = (
     "Add `facets` to the answer: for each dimension named (jurisdiction, measure_type, status, "
     "material, authority, target, sector, year), the values among all the measures the other "
     "parameters match (every page, not only this one), each with its label, its count and the "
-    "`url` that applies it. `status` counts use `as_of`; `year` is the year of entry into force; "
+    "`url` that applies it. `status` counts the status shown in the list (on `as_of`, else "
+    "`in_force_on`, else today); `year` is the year of entry into force; "
     "a measure counts once under each material, authority, target and sector it lists. Not "
     "with an export format. Several dimensions: comma-separated, or the parameter repeated."
 )
@@ -43,10 +44,10 @@ def applying(request, facet: str, value) -> str | None:
     return f"{request.build_absolute_uri(request.path)}?{query.urlencode(safe=',')}"
 
 
-def facets_body(request, measures) -> dict[str, list[dict]]:
-    day_text = request.query_params.get("as_of")
-    day = datetime.date.fromisoformat(day_text) if day_text else timezone.localdate()
-    counts = facet_counts(measures, wanted_facets(request), day)
+def facets_body(request, measures, day: datetime.date | None = None) -> dict[str, list[dict]]:
+    """The facets the request asks for over ``measures``; ``status`` counted on ``day``
+    (default today), the day the listed measures' statuses are shown for."""
+    counts = facet_counts(measures, wanted_facets(request), day or timezone.localdate())
     return {
         facet: [
             {
@@ -72,7 +73,8 @@ class FacetsMixin:
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
         if wanted_facets(self.request):
-            response.data["facets"] = facets_body(self.request, self.filtered_queryset)
+            day = getattr(getattr(self, "filterset", None), "status_day", None)
+            response.data["facets"] = facets_body(self.request, self.filtered_queryset, day)
         return response
 
 

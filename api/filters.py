@@ -275,7 +275,10 @@ class MeasureFilterSet(FilterSet):
     status = ChoiceCSVFilter(
         choices=MeasureStatus.choices,
         method="filter_noop",
-        help_text=_csv_help("Status on the `as_of` day (default today)."),
+        help_text=_csv_help(
+            "Status on the `as_of` day (default `in_force_on` when given, else today), the day "
+            "each listed measure's `status` is shown for."
+        ),
     )
     as_of = ISODateFilter(
         method="filter_noop",
@@ -394,9 +397,8 @@ class MeasureFilterSet(FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         statuses = self.form.cleaned_data.get("status")
-        if statuses:
-            day = self.form.cleaned_data.get("as_of") or timezone.localdate()
-            queryset = queryset.with_status_in(day, statuses)
+        if statuses:  # on the day each listed measure's status is shown for
+            queryset = queryset.with_status_in(self.status_day or timezone.localdate(), statuses)
         return queryset
 
 

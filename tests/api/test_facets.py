@@ -12,6 +12,7 @@ from tests.api.conftest import results
 from timeline.facets import FACETS
 
 ALL = ",".join(FACETS)
+URL = "/api/v1/measures/"
 FILTERS = [{}, {"jurisdiction": "CN"}, {"material": "rare-earth-elements", "as_of": "2025-06-01"}]
 
 
@@ -130,3 +131,22 @@ def test_an_export_refuses_facets(client, demo_data):
     response = client.get("/api/v1/measures/", {"facets": "year", "format": "csv"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "facets"
+
+
+def test_status_filter_facet_and_rows_use_the_same_day(client, demo_data):
+    """With ``in_force_on`` and no ``as_of``, the status filter, the status facet and each
+    row's status are all for that day (``as_of`` defaults to it)."""
+    day = "2026-01-01"
+    listed = client.get(URL, {"in_force_on": day, "facets": "status", "page_size": 500}).json()
+    assert {m["status"] for m in listed["results"]} == {"in_force"}
+    assert [(v["value"], v["count"]) for v in listed["facets"]["status"]] == [
+        ("in_force", listed["count"])
+    ]
+    for status in ("ended", "upcoming", "suspended"):
+        assert client.get(URL, {"in_force_on": day, "status": status}).json()["count"] == 0
+    everything = client.get(URL, {"as_of": day, "page_size": 500}).json()["results"]
+    for status in ("in_force", "ended"):
+        body = client.get(URL, {"as_of": day, "status": status, "page_size": 500}).json()
+        assert {m["key"] for m in body["results"]} == {
+            m["key"] for m in everything if m["status"] == status
+        }
