@@ -34,6 +34,7 @@ def started_first_commits_last() -> dict:
     IMMEDIATE: there T2 cannot begin before T1 ends, so T1 waits only for T2 to try.)"""
     t1_began, t2_trying = threading.Event(), threading.Event()
     t2_committed, t1_committed = threading.Event(), threading.Event()
+    first_polled = threading.Event()
     serialised = connection.vendor == "sqlite"
 
     def t1():
@@ -41,6 +42,9 @@ def started_first_commits_last() -> dict:
             Sector.objects.count()  # T1 is under way, its snapshot taken
             t1_began.set()
             assert (t2_trying if serialised else t2_committed).wait(WAIT)
+            # Where T2 commits first, the reader polls between the two commits: on a busy
+            # machine T1 could otherwise commit before that poll and the scenario not happen.
+            assert serialised or first_polled.wait(WAIT)
             Material.objects.create(slug="started-first", name="Started first")
         connection.close()
         t1_committed.set()
@@ -58,6 +62,7 @@ def started_first_commits_last() -> dict:
         thread.start()
     assert (t1_committed if serialised else t2_committed).wait(WAIT)
     first, cursor = poll(None)
+    first_polled.set()
     assert t2_committed.wait(WAIT) and t1_committed.wait(WAIT)
     second, _ = poll(cursor)
     for thread in threads:
