@@ -277,13 +277,17 @@ class MaterialQuerySet(models.QuerySet):
 
     def descendant_ids(self, materials: Iterable) -> set[int]:
         """The materials and every member of them, transitively."""
-        _, down = self._graph()
-        return self._reach(self._ids_of(materials), down)
+        return self._expanded(materials, upwards=False)
 
     def related_ids(self, materials: Iterable) -> set[int]:
-        """The materials, their groups upwards and their members downwards, transitively: one
-        recursive query over the group links (every request naming a material asks it, and
-        reading every link to walk them here cost a millisecond)."""
+        """The materials, their groups upwards and their members downwards, transitively."""
+        return self._expanded(materials, upwards=True)
+
+    def _expanded(self, materials: Iterable, *, upwards: bool) -> set[int]:
+        """The materials and their members, transitively, and with ``upwards`` their groups
+        too: one recursive query over the group links (every request naming a material asks
+        it; reading every link to walk them in Python cost a millisecond). Indexing many
+        measures at once walks ``_graph`` instead, and a test holds the two equal."""
         from .models import Material
 
         start = sorted(self._ids_of(materials))
@@ -292,14 +296,22 @@ class MaterialQuerySet(models.QuerySet):
         connection = connections[self.db]
         q = connection.ops.quote_name
         links = q(Material.groups.through._meta.db_table)
+        down = (
+            f"down(id) AS (SELECT id FROM start UNION SELECT l.from_material_id FROM {links} l "
+            "JOIN down ON l.to_material_id = down.id)"
+        )
+        up = (
+            f"up(id) AS (SELECT id FROM start UNION SELECT l.to_material_id FROM {links} l "
+            "JOIN up ON l.from_material_id = up.id)"
+        )
         sql = (
             f"WITH RECURSIVE start(id) AS (SELECT id FROM {q(Material._meta.db_table)} "
-            f"WHERE id IN ({', '.join(['%s'] * len(start))})), "
-            f"up(id) AS (SELECT id FROM start UNION SELECT l.to_material_id FROM {links} l "
-            "JOIN up ON l.from_material_id = up.id), "
-            f"down(id) AS (SELECT id FROM start UNION SELECT l.from_material_id FROM {links} l "
-            "JOIN down ON l.to_material_id = down.id) "
-            "SELECT id FROM up UNION SELECT id FROM down"
+            f"WHERE id IN ({', '.join(['%s'] * len(start))})), {down}"
+            + (
+                f", {up} SELECT id FROM up UNION SELECT id FROM down"
+                if upwards
+                else " SELECT id FROM down"
+            )
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, start)
