@@ -23,6 +23,7 @@ install: $(STAMP) .env
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_timeline --if-empty
+	$(PY) manage.py rebuild_representations --not-current
 	$(PY) manage.py ensure_local_admin
 	export REGWATCH_WEBHOOKS_ALLOW_LOOPBACK=true; \
 	$(PY) manage.py db_worker --interval 0.5 --no-startup-delay --no-reload & worker=$$!; \

@@ -32,6 +32,7 @@ from .models import (
 )
 from .precision import partial_date_text
 from .protection import measures_using
+from .representation import store as representation
 from .search import matching_ids, search_measures
 from .search.index import index_measures
 from .services import delete_measure
@@ -477,6 +478,7 @@ class MeasureAdmin(SharedSearchAdminMixin, MeasureHistoryAdminMixin, SimpleHisto
         super().save_related(request, form, formsets, change)
         form.instance.sync_derived_events()
         index_measures([form.instance.pk])
+        representation.refresh([form.instance.pk])
         reason = form.cleaned_data.get("change_reason") or None
         record_version(form.instance, created=not change, reason=reason)
 

@@ -16,6 +16,10 @@ inside the write's transaction (the API, the admin and the loader write in one; 
 always does), before the row itself changes, so a failed write can at worst move
 ``updated_at`` for nothing, never miss a change. ``QuerySet.update()`` sends no signals, so
 it must not be used on these models' shown fields.
+
+Once the row is saved (``post_save``), the stored representations of the measures that show
+it are rewritten (``timeline.representation``); until then they are not used, their
+``updated_at`` having moved. (A row measures show cannot be deleted: ``protection``.)
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db.models import Model, Q
-from django.db.models.signals import pre_delete, pre_save
+from django.db.models.signals import post_save, pre_delete, pre_save
 from django.utils import timezone
 
 from .models import (
@@ -35,6 +39,7 @@ from .models import (
     MeasureRelation,
     Sector,
 )
+from .representation import store as representation
 
 
 def _through(field: str, column: str, pk) -> Q:
@@ -79,6 +84,15 @@ def _touch_if_shown_fields_change(sender, instance, raw=False, update_fields=Non
     old = sender._default_manager.filter(pk=instance.pk).values(*fields).first()
     if old is not None and any(old[name] != getattr(instance, name) for name in fields):
         touch_measures(showing(instance.pk))
+        instance._shown_fields_changed = True
+
+
+def _refresh_after_save(sender, instance, raw=False, **kwargs):
+    if instance.__dict__.pop("_shown_fields_changed", False):
+        _, showing = SHOWN_IN_MEASURES[sender]
+        representation.refresh(
+            Measure.objects.filter(showing(instance.pk)).values_list("pk", flat=True)
+        )
 
 
 def _touch_before_delete(sender, instance, **kwargs):
@@ -93,5 +107,6 @@ def connect_signals() -> None:
         pre_save.connect(
             _touch_if_shown_fields_change, sender=model, dispatch_uid=f"changes-save-{model}"
         )
+        post_save.connect(_refresh_after_save, sender=model, dispatch_uid=f"changes-saved-{model}")
     for model in (Material, Authority, Jurisdiction, Sector):
         pre_delete.connect(_touch_before_delete, sender=model, dispatch_uid=f"changes-del-{model}")

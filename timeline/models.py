@@ -762,5 +762,7 @@ class TimelineVersion(models.Model):
         return f"timeline version {self.value}"
 
 
-# The search index's rows live with the search (``timeline/search/``).
+# The search index's rows live with the search (``timeline/search/``), stored representations
+# with their builder (``timeline/representation/``).
+from .representation.models import MeasureRepresentation  # noqa: E402, F401
 from .search.models import MeasureFullTextRow, MeasureSearchDocument  # noqa: E402, F401

@@ -28,6 +28,7 @@ from .models import (
 )
 from .periods import rebuild_in_force_periods
 from .precision import DatePrecision, PartialDate
+from .representation import store as representation
 from .search.index import index_measures
 from .status import SUSPENSION_EVENTS
 from .versioning import bump_version
@@ -269,6 +270,7 @@ def save_measure(
         apply()
     measure.sync_derived_events()
     index_measures([measure.pk])
+    representation.refresh([measure.pk])
     if record_history:
         record_version(measure, created=is_new)
     return True
@@ -322,6 +324,7 @@ def _relations_changed(measure_ids: set[int], *, reason: str) -> None:
     """Measures whose relations changed because the other measure was deleted or restored:
     a new ``updated_at`` (one UPDATE) and a history version each, saying why."""
     touch_measures(Q(pk__in=measure_ids))
+    representation.refresh(measure_ids)
     for measure in Measure.objects.filter(pk__in=measure_ids).select_related("jurisdiction"):
         record_version(measure, created=False, reason=reason)
 
@@ -468,4 +471,5 @@ def create_measures(new: list[NewMeasure], *, batch_size: int = 1000) -> None:
             model.objects.bulk_create(rows)
         index_measures([item.measure.pk for item in batch])
         rebuild_in_force_periods(item.measure.pk for item in batch)
+        representation.refresh(item.measure.pk for item in batch)
     bump_version()  # bulk writes send no signals

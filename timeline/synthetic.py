@@ -37,6 +37,7 @@ from .models import (
     Sector,
 )
 from .periods import InForcePeriod, periods_rows
+from .representation import store as representation
 from .search.index import index_measures
 from .status import SUSPENSION_EVENTS
 from .versioning import bump_version
@@ -275,6 +276,7 @@ def _measures(rng, count, *, jurisdictions, authorities, sectors, materials, bat
             through = getattr(Measure, field).through
             _insert(through, rows.pop(through, []))
         index_measures(written)
+        representation.refresh(written)
         if progress:
             progress(totals["measures"])
 

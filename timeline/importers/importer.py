@@ -59,6 +59,7 @@ from ..models import (
     normalize_jurisdiction_code,
 )
 from ..precision import PARTIAL_DATE_FORMATS, PartialDate
+from ..representation import store as representation
 from ..services import (
     EventEntry,
     MaterialLink,
@@ -960,6 +961,7 @@ class Importer:
         stamps = {name: pending[name] for name in ("created_at", "updated_at") if name in pending}
         if stamps:
             Measure.objects.filter(pk=measure.pk).update(**stamps)
+            representation.refresh([measure.pk])
             for name, value in stamps.items():
                 setattr(measure, name, value)
         self.written[key] = (measure, created)
