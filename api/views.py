@@ -25,6 +25,7 @@ from timeline.models import (
     normalize_hs_code,
 )
 from timeline.querysets import events_matching, events_matching_in_date_order
+from timeline.representation import store as representation
 from timeline.services import MeasureInUse, delete_measure, restore_version
 
 from . import as_known, filters, serializers
@@ -40,7 +41,7 @@ from .exceptions import Conflict
 from .exports.columns import EVENT_COLUMNS, MATERIAL_COLUMNS, MEASURE_COLUMNS
 from .exports.views import ALL_FORMATS, DATED, NOT_EXPORTED, TABULAR, ExportMixin
 from .facets import FacetsMixin
-from .pages import EVENT_ROW_FIELDS, MEASURE_ROW_FIELDS, as_rows, event_page, measure_page
+from .pages import EVENT_ROW_FIELDS, as_rows, event_page, measure_page
 from .parameters import StrictQueryParametersMixin
 from .querysets import event_queryset, material_queryset, measure_queryset
 from .response_cache import SharedReadMixin
@@ -182,7 +183,7 @@ class MeasureViewSet(ExportMixin, FacetsMixin, RowPagesMixin, TimelineViewSet):
     not_exported_parameters = ("facets",)
     serializer_class = serializers.MeasureSerializer
     filterset_class = filters.MeasureFilterSet
-    row_fields = MEASURE_ROW_FIELDS
+    row_fields = representation.READ_FIELDS
     ids_first = True
 
     def build_page(self, rows: list[dict], request) -> list[dict]:
@@ -225,7 +226,7 @@ class MeasureViewSet(ExportMixin, FacetsMixin, RowPagesMixin, TimelineViewSet):
         nested lists: no model instance is loaded first."""
 
         def compute() -> dict | None:
-            rows = list(as_rows(Measure.objects.filter(key=key), MEASURE_ROW_FIELDS))
+            rows = list(as_rows(Measure.objects.filter(key=key), representation.READ_FIELDS))
             return measure_page(rows, self.request)[0] if rows else None
 
         return cached_read(self.request, ("measure", key), compute)
