@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.db import models
 
 from timeline.importers import DEMO_FILES, load, read_documents
 from timeline.models import (
@@ -97,3 +98,42 @@ def make_measure(jurisdiction):
         return measure
 
     return make
+
+
+def representations_differing() -> list[str]:
+    """Keys of the measures whose stored representation claims to be current (its
+    ``updated_at`` is the measure's) but differs from what their tables give now."""
+    import orjson
+
+    from timeline.representation.models import MeasureRepresentation
+    from timeline.representation.store import build
+
+    current = {
+        row.measure_id: row
+        for row in MeasureRepresentation.objects.filter(
+            updated_at=models.F("measure__updated_at")
+        ).select_related("measure")
+    }
+    built = build(current)
+    return sorted(
+        row.measure.key
+        for pk, row in current.items()
+        if (orjson.loads(row.body), orjson.loads(row.status_inputs)) != built[pk][0]
+    )
+
+
+@pytest.fixture(autouse=True)
+def _stored_representations_never_stale(request):
+    """After every test that writes to the database, no stored representation the API would
+    use differs from what the measure's tables say: a write path that changes how a measure is
+    shown without moving its ``updated_at`` fails here."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if transactional or not ("db" in request.fixturenames or marker is not None):
+        yield
+        return
+    request.getfixturevalue("db")
+    yield
+    assert representations_differing() == []

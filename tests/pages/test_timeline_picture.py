@@ -187,7 +187,9 @@ def test_a_year_precise_suspension_is_written_as_its_year(demo_data):
 
 def test_a_measure_in_force_from_a_month_is_drawn_shaded_over_that_month_on_its_page(demo_data):
     Measure.objects.filter(key="eu-2024-1252-crma").update(
-        effective_on=datetime.date(2024, 5, 1), effective_on_precision="month"
+        effective_on=datetime.date(2024, 5, 1),
+        effective_on_precision="month",
+        updated_at=timezone.now(),  # as every write of what a measure shows does
     )
     Measure.objects.get(key="eu-2024-1252-crma").sync_derived_events()
     _, html = picture(path="/timeline/measures/eu-2024-1252-crma/")

@@ -4,9 +4,11 @@ as a tree, a material's measures, versions, differences, reverts and change reas
 import re
 
 import pytest
+from django.db.models import Q
 from django.urls import reverse
 
 from tests.admin_forms import admin_change
+from timeline.changes import touch_measures
 from timeline.models import Authority, Jurisdiction, Material, Measure, MeasureEvent
 
 CHANGELIST = "/admin/timeline/measure/"
@@ -175,10 +177,12 @@ def test_an_event_note_is_one_line_unless_long(analyst):
     event = MeasureEvent.objects.filter(measure=measure, derived=False).first()
     event.note = "Short."
     event.save()
+    touch_measures(Q(pk=measure.pk))  # as every write of what a measure shows does
     page = analyst.get(reverse("admin:timeline_measure_change", args=[measure.pk])).content.decode()
     assert re.search(r'<textarea name="events-0-note" cols="60" rows="1"', page)
     event.note = "A long note. " * 10
     event.save()
+    touch_measures(Q(pk=measure.pk))
     page = analyst.get(reverse("admin:timeline_measure_change", args=[measure.pk])).content.decode()
     assert re.search(r'<textarea name="events-0-note" cols="60" rows="3"', page)
 

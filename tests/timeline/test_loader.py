@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from timeline.importers import DEMO_FILES, LoadError, load, read_documents
 from timeline.models import Material, Measure, MeasureEvent
@@ -159,7 +160,9 @@ def test_issue_token_refuses_unknown_user(db):
 def test_a_load_if_empty_keeps_edits_made_since_the_first_load(demo_data, capsys):
     from timeline.models import Measure
 
-    Measure.objects.filter(key="cn-mofcom-2025-62").update(notes="Edited after the first load.")
+    Measure.objects.filter(key="cn-mofcom-2025-62").update(
+        notes="Edited after the first load.", updated_at=timezone.now()
+    )
     call_command("load_timeline", "--if-empty")
 
     assert Measure.objects.get(key="cn-mofcom-2025-62").notes == "Edited after the first load."

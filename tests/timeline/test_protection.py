@@ -2,8 +2,10 @@
 change without a history version, and their older versions could not be restored."""
 
 import pytest
+from django.db.models import Q
 
 from tests.api.conftest import token_client
+from timeline.changes import touch_measures
 from timeline.models import Authority, Jurisdiction, Measure, Sector
 
 
@@ -36,9 +38,9 @@ def test_deleting_a_record_measures_use_is_a_409_naming_them(
 
 
 def test_a_jurisdiction_only_targeted_is_protected_too(editor, demo_data, make_measure):
-    make_measure(key="aimed-at-japan").target_jurisdictions.set(
-        [Jurisdiction.objects.get(code="JP")]
-    )
+    measure = make_measure(key="aimed-at-japan")
+    measure.target_jurisdictions.set([Jurisdiction.objects.get(code="JP")])
+    touch_measures(Q(pk=measure.pk))  # as every write of what a measure shows does
     assert editor.delete("/api/v1/jurisdictions/JP/").status_code == 409
 
 
