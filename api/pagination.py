@@ -1,4 +1,5 @@
 import functools
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -61,28 +62,24 @@ class PageNumberPagination(pagination.PageNumberPagination):
         view=None,
         *,
         count_queryset: QuerySet | None = None,
-        ids_first: bool = False,
+        rows_of_ids: Callable[[list], list[dict]] | None = None,
     ):
         """A page of ``queryset`` as plain rows (see ``as_rows``), counted on
         ``count_queryset`` (a query with the same count, cheaper to run) or else on
         ``queryset`` itself: the rows' joins, which a count does not need, made counting a
         large set several times slower.
 
-        ``ids_first``: the page's ids are read in order first, then their rows (``fields``
-        must hold ``id``). Where the page is picked by sorting many matches, the sort then
-        carries ids instead of whole rows with their long texts (a third less time for
-        measures)."""
+        ``rows_of_ids``: the page's ids are read in order first, then this gives their rows
+        (``fields``, in the ids' order). Where the page is picked by sorting many matches, the
+        sort then carries ids instead of whole rows with their long texts (a third less time
+        for measures)."""
         self.count_queryset = queryset if count_queryset is None else count_queryset
-        if not ids_first:
+        if rows_of_ids is None:
             return self.paginate_queryset(as_rows(queryset, fields), request, view)
         ids = self.paginate_queryset(
             queryset.prefetch_related(None).values_list("pk", flat=True), request, view
         )
-        if ids is None:
-            return None
-        rows = queryset.model._base_manager.filter(pk__in=ids).order_by().values(*fields)
-        by_id = {row["id"]: row for row in rows}
-        return [by_id[pk] for pk in ids]
+        return None if ids is None else rows_of_ids(list(ids))
 
     def paginate_queryset(self, queryset, request, view=None):
         params = sorted(

@@ -41,7 +41,7 @@ from .exceptions import Conflict
 from .exports.columns import EVENT_COLUMNS, MATERIAL_COLUMNS, MEASURE_COLUMNS
 from .exports.views import ALL_FORMATS, DATED, NOT_EXPORTED, TABULAR, ExportMixin
 from .facets import FacetsMixin
-from .pages import EVENT_ROW_FIELDS, as_rows, event_page, measure_page
+from .pages import EVENT_ROW_FIELDS, event_page, measure_page
 from .parameters import StrictQueryParametersMixin
 from .querysets import event_queryset, material_queryset, measure_queryset
 from .response_cache import SharedReadMixin
@@ -97,7 +97,7 @@ class RowPagesMixin(ConditionalListMixin):
 
     row_fields: tuple[str, ...]
     build_page: Callable[[list[dict], object], list[dict]]
-    ids_first = False  # see PageNumberPagination.paginate_rows
+    rows_of_ids: Callable[[list], list[dict]] | None = None  # see paginate_rows
 
     def page_and_etag(self, request, *args, **kwargs) -> tuple[dict, str]:
         def page() -> tuple[dict, str]:
@@ -108,7 +108,7 @@ class RowPagesMixin(ConditionalListMixin):
                 request,
                 self,
                 count_queryset=self.count_queryset(),
-                ids_first=self.ids_first,
+                rows_of_ids=self.rows_of_ids,
             )
             data = self.get_paginated_response(self.build_page(rows, request)).data
             return data, etag_for(data)
@@ -184,7 +184,7 @@ class MeasureViewSet(ExportMixin, FacetsMixin, RowPagesMixin, TimelineViewSet):
     serializer_class = serializers.MeasureSerializer
     filterset_class = filters.MeasureFilterSet
     row_fields = representation.READ_FIELDS
-    ids_first = True
+    rows_of_ids = staticmethod(representation.rows_of_ids)
 
     def build_page(self, rows: list[dict], request) -> list[dict]:
         """Each measure with its status on the day the list asks about (see the filterset)."""
@@ -223,10 +223,10 @@ class MeasureViewSet(ExportMixin, FacetsMixin, RowPagesMixin, TimelineViewSet):
 
     def representation_of(self, key: str) -> dict | None:
         """What GET shows of the measure ``key`` (None: there is none), read by key with its
-        nested lists: no model instance is loaded first."""
+        stored representation: no model instance is loaded first."""
 
         def compute() -> dict | None:
-            rows = list(as_rows(Measure.objects.filter(key=key), representation.READ_FIELDS))
+            rows = representation.rows_of_key(key)
             return measure_page(rows, self.request)[0] if rows else None
 
         return cached_read(self.request, ("measure", key), compute)

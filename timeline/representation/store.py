@@ -217,6 +217,58 @@ def rebuild_all(*, only_not_current: bool = False) -> int:
     return len(ids)
 
 
+@functools.cache
+def _read_sql() -> str:
+    """Measures with their stored representations, ``{where}`` standing for the condition:
+    one plain statement (built through the ORM, it cost more than running it)."""
+    q = connection.ops.quote_name
+    measure, stored = q(Measure._meta.db_table), q(MeasureRepresentation._meta.db_table)
+    return (
+        f"SELECT m.id, m.{q('key')}, m.created_at, m.updated_at, r.updated_at, r.body, "
+        f"r.status_inputs FROM {measure} m LEFT JOIN {stored} r ON r.measure_id = m.id "
+        "WHERE {where}"
+    )
+
+
+def _moment(value) -> datetime.datetime | None:
+    """A datetime column read without the ORM, aware: SQLite gives UTC as ISO text."""
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    return value
+
+
+def _rows(where: str, params: list) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(_read_sql().format(where=where), params)
+        return [
+            {
+                **dict(zip(READ_FIELDS[:2], row[:2], strict=True)),
+                **{
+                    name: _moment(value)
+                    for name, value in zip(READ_FIELDS[2:5], row[2:5], strict=True)
+                },
+                **dict(zip(READ_FIELDS[5:], row[5:], strict=True)),
+            }
+            for row in cursor.fetchall()
+        ]
+
+
+def rows_of_ids(ids: list[int]) -> list[dict]:
+    """``READ_FIELDS`` rows of the measures with ``ids``, in that order (missing ones left
+    out): one statement."""
+    if not ids:
+        return []
+    by_id = {row["id"]: row for row in _rows(f"m.id IN ({', '.join(['%s'] * len(ids))})", ids)}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def rows_of_key(key: str) -> list[dict]:
+    """The ``READ_FIELDS`` row of the measure ``key``, in a list (empty: there is none)."""
+    return _rows(f"m.{connection.ops.quote_name('key')} = %s", [key])
+
+
 def read(rows: list[dict]) -> list[Representation]:
     """The representations of ``rows`` (``READ_FIELDS`` values of measures), in their order:
     each stored one still current parsed, the others built from the tables (one ``build``)."""
