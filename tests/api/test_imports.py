@@ -163,6 +163,31 @@ def test_bad_record_is_400_naming_record_and_field_and_nothing_is_written(
     assert written() == before  # the authorities and materials the file made are gone too
 
 
+@pytest.mark.parametrize(
+    ("stamps", "attr"),
+    [
+        ({"updated_at": "2999-01-01T00:00:00Z"}, "updated_at"),
+        ({"created_at": "2999-01-01T00:00:00Z"}, "created_at"),
+        (
+            {"created_at": "2025-02-01T00:00:00Z", "updated_at": "2025-01-01T00:00:00Z"},
+            "created_at",
+        ),
+    ],
+)
+def test_a_timestamp_from_the_future_or_out_of_order_is_refused(
+    editor_client, demo_data, second_file, stamps, attr
+):
+    """A measure stamped in the future would be answered 304 and left out of updated_since
+    after every later edit, until that day."""
+    second_file["measures"][0] |= stamps
+    key = second_file["measures"][0]["key"]
+    before = written()
+    response = post_json(editor_client, second_file)
+    assert response.status_code == 400
+    assert error_attrs(response) == {f"measures[{key}].{attr}"}
+    assert written() == before
+
+
 def test_strict_refuses_a_file_with_warnings(editor_client, demo_data, second_file):
     response = post_json(editor_client, second_file, strict="true")
     assert response.status_code == 400

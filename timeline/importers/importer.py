@@ -869,9 +869,18 @@ class Importer:
                 ),
                 key=lambda entry: (entry["key"], entry["relation"]),
             )
+        now = timezone.now()
         for name in ("created_at", "updated_at"):
             if values.get(name) is not None:
                 later[name] = _datetime(values[name], name)
+                if later[name] > now:
+                    # Clients sync by updated_at and If-Modified-Since: a stamp from the future
+                    # would hide every later change from them until that moment.
+                    raise RecordError(name, f"{values[name]} is later than now ({_plain(now)})")
+        if later.keys() >= {"created_at", "updated_at"} and (
+            later["created_at"] > later["updated_at"]
+        ):
+            raise RecordError("created_at", "is later than updated_at")
         return wanted, parts, later
 
     def _named_authority(self, word: Any, code: str, field_name: str) -> Authority:
