@@ -83,6 +83,19 @@ def build_sqlite(measures: int, seed: int) -> Path:
     return path
 
 
+def create_postgres_database(url: str) -> None:
+    """Create the database ``url`` names unless the server has it (through the server's
+    ``postgres`` database, with the same credentials)."""
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict
+
+    name = conninfo_to_dict(url)["dbname"]
+    with psycopg.connect(url, dbname="postgres", autocommit=True) as server:
+        if not server.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
 def build_postgres(measures: int, seed: int) -> str:
     """The database named by ``BENCH_POSTGRES_URL``, holding ``measures`` synthetic measures:
     kept (and migrated) when it already does, else emptied (its public schema dropped),
@@ -90,6 +103,7 @@ def build_postgres(measures: int, seed: int) -> str:
     import psycopg
 
     url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/regwatch_bench")
+    create_postgres_database(url)
     with psycopg.connect(url, autocommit=True) as connection:
         with suppress(psycopg.errors.UndefinedTable):
             (held,) = connection.execute(
