@@ -258,6 +258,7 @@ def _measures(rng, count, *, jurisdictions, authorities, sectors, materials, bat
     totals = dict.fromkeys(["measures", "events", "materials", "suspended"], 0)
     rows: dict[type, list] = {}
     previous_keys: list[int] = []
+    analyzed_at = [0]  # measures written at the last ANALYZE
 
     def flush(force: bool = False) -> None:
         if not force and len(rows.get(Measure, [])) < batch_size:
@@ -275,6 +276,13 @@ def _measures(rng, count, *, jurisdictions, authorities, sectors, materials, bat
         for field in ("authorities", "target_jurisdictions", "sectors"):
             through = getattr(Measure, field).through
             _insert(through, rows.pop(through, []))
+        if connection.vendor == "postgresql" and totals["measures"] >= 2 * analyzed_at[0]:
+            # The reads below find each batch's rows by index only while the planner knows
+            # the tables are large: with the statistics of the empty tables it scanned them
+            # whole, every batch (a million measures took over an hour).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            analyzed_at[0] = totals["measures"]
         index_measures(written)
         representation.refresh(written)
         if progress:
