@@ -57,7 +57,7 @@ def test_a_representation_older_than_its_measure_is_not_used(client, demo_data):
 
 
 def test_the_status_from_stored_inputs_is_the_rule_on_every_day(demo_data):
-    days = [datetime.date(2023, 1, 1) + datetime.timedelta(days=d) for d in range(0, 1500, 7)]
+    days = [datetime.date(2023, 1, 1) + datetime.timedelta(days=d) for d in range(1500)]
     for measure in Measure.objects.prefetch_related("events"):
         inputs = orjson.loads(measure.representation.status_inputs)
         events = [e for e in measure.events.all() if not e.derived]
