@@ -174,17 +174,25 @@ class MeasureQuerySet(models.QuerySet):
 
         return self.filter(in_force_on(day), effective_on__lte=day)
 
-    def in_force_on_listing(self, day: datetime.date, material_ids: set[int]) -> MeasureQuerySet:
+    def in_force_on_listing(
+        self, day: datetime.date, material_ids: set[int], *, matches: int | None = None
+    ) -> MeasureQuerySet:
         """``matching_materials(materials).in_force_on(day)``, given the matching materials'
         ids (``Material.objects.related_ids(materials)``), read off their periods. A few
         hundred matches are read from their index ranges and sorted; when many match, the
         measures are walked in page order (newest entry into force first) and each is looked
-        up, so a page stops after its last row. Both give the same rows;
-        ``periods.many_in_force`` picks, reading a bounded index range."""
-        from .periods import in_force_listing, many_in_force, measures_in_force_listing
+        up, so a page stops after its last row. Both give the same rows. ``matches``, the
+        number of matches when it is known (``counts``), picks; else
+        ``periods.many_in_force`` does, reading a bounded index range."""
+        from .periods import (
+            in_force_listing,
+            many_in_force,
+            measures_in_force_listing,
+            sorted_at_most,
+        )
 
         ids = material_ids
-        if many_in_force(ids, day):
+        if many_in_force(ids, day) if matches is None else matches > sorted_at_most():
             return self.filter(in_force_listing(ids, day), effective_on__lte=day)
         # "effective_on <= day" holds for every match; said, it keeps PostgreSQL's planner,
         # when it walks the measures in page order anyway (it guesses the matches spread
@@ -249,27 +257,41 @@ def events_matching_in_date_order(events: models.QuerySet, materials: Iterable) 
     return events.filter(measure_id__in=links.values("measure_id"))
 
 
-class MaterialQuerySet(models.QuerySet):
-    def _graph(self) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
-        """Group membership as two adjacency maps (member -> groups, group -> members)."""
-        from .models import Material
+class GroupGraph:
+    """Group membership read once (member -> groups, group -> members), to expand many sets
+    of materials as ``MaterialQuerySet.related_ids`` does, without a query each (a test holds
+    the two equal)."""
 
-        up: dict[int, set[int]] = defaultdict(set)
-        down: dict[int, set[int]] = defaultdict(set)
-        edges = Material.groups.through.objects.values_list("from_material_id", "to_material_id")
-        for member, group in edges:
-            up[member].add(group)
-            down[group].add(member)
-        return up, down
+    def __init__(self, links: Iterable[tuple[int, int]]):
+        self.up: dict[int, set[int]] = defaultdict(set)
+        self.down: dict[int, set[int]] = defaultdict(set)
+        for member, group in links:
+            self.up[member].add(group)
+            self.down[group].add(member)
 
     @staticmethod
-    def _reach(start: set[int], edges: dict[int, set[int]]) -> set[int]:
+    def _reach(start: Iterable[int], edges: dict[int, set[int]]) -> set[int]:
         seen: set[int] = set()
         frontier = set(start)
         while frontier:
             seen |= frontier
             frontier = {nxt for node in frontier for nxt in edges.get(node, ())} - seen
         return seen
+
+    def related(self, material_ids: Iterable[int]) -> set[int]:
+        """The materials, their groups upwards and their members downwards, transitively."""
+        ids = set(material_ids)
+        return self._reach(ids, self.up) | self._reach(ids, self.down)
+
+
+class MaterialQuerySet(models.QuerySet):
+    def group_graph(self) -> GroupGraph:
+        """Every group link, read once (see ``GroupGraph``)."""
+        from .models import Material
+
+        return GroupGraph(
+            Material.groups.through.objects.values_list("from_material_id", "to_material_id")
+        )
 
     @staticmethod
     def _ids_of(materials: Iterable) -> set[int]:
@@ -287,7 +309,7 @@ class MaterialQuerySet(models.QuerySet):
         """The materials and their members, transitively, and with ``upwards`` their groups
         too: one recursive query over the group links (every request naming a material asks
         it; reading every link to walk them in Python cost a millisecond). Indexing many
-        measures at once walks ``_graph`` instead, and a test holds the two equal."""
+        measures at once walks ``group_graph`` instead, and a test holds the two equal."""
         from .models import Material
 
         start = sorted(self._ids_of(materials))

@@ -33,9 +33,7 @@ def index_measures(ids: Iterable[int]) -> None:
         pk: (name, symbol)
         for pk, name, symbol in Material.objects.values_list("pk", "name", "symbol")
     }
-    # Group expansion as MaterialQuerySet.related_ids does it, from one read of the edges.
-    up, down = Material.objects.all()._graph()
-    reach = Material.objects.all()._reach
+    graph = Material.objects.group_graph()
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
         listed: dict[int, list[tuple[int, str]]] = defaultdict(list)
@@ -59,7 +57,7 @@ def index_measures(ids: Iterable[int]) -> None:
             pk__in=batch
         ).values_list("pk", "key", "title", "reference", "summary", "notes"):
             own = {material_id for material_id, _ in listed[pk]}
-            related = (reach(own, up) | reach(own, down)) - own
+            related = graph.related(own) - own
             documents.append(
                 MeasureSearchDocument(
                     measure_id=pk,
