@@ -23,7 +23,7 @@ class VersionedCountPaginator(Paginator):
         self,
         *args,
         count_key: str | None = None,
-        count_queryset: QuerySet | None = None,
+        count_queryset: QuerySet | int | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -32,6 +32,8 @@ class VersionedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
+        if isinstance(self.count_queryset, int):  # kept, not counted
+            return self.count_queryset
         if self.count_key is None or not isinstance(self.object_list, QuerySet):
             return super().count
         key = timeline_cache_key("count", self.count_key)
@@ -52,7 +54,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     last_page_strings = ()
     invalid_page_message = "There is no page {page_number}: {message}."
 
-    count_queryset: QuerySet | None = None
+    count_queryset: QuerySet | int | None = None
 
     def paginate_rows(
         self,
@@ -61,13 +63,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
         request,
         view=None,
         *,
-        count_queryset: QuerySet | None = None,
+        count_queryset: QuerySet | int | None = None,
         rows_of_ids: Callable[[list], list[dict]] | None = None,
     ):
         """A page of ``queryset`` as plain rows (see ``as_rows``), counted on
-        ``count_queryset`` (a query with the same count, cheaper to run) or else on
-        ``queryset`` itself: the rows' joins, which a count does not need, made counting a
-        large set several times slower.
+        ``count_queryset`` (a query with the same count, cheaper to run, or the count itself)
+        or else on ``queryset`` itself: the rows' joins, which a count does not need, made
+        counting a large set several times slower.
 
         ``rows_of_ids``: the page's ids are read in order first, then this gives their rows
         (``fields``, in the ids' order). Where the page is picked by sorting many matches, the

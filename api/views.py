@@ -13,6 +13,7 @@ from rest_framework import generics, status, viewsets
 from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
 from rest_framework.response import Response
 
+from timeline.counts import timeline_event_count
 from timeline.history import changed_fields, version_snapshot
 from timeline.models import (
     Authority,
@@ -115,9 +116,9 @@ class RowPagesMixin(ConditionalListMixin):
 
         return cached_read(request, ("list", "etag"), page)
 
-    def count_queryset(self) -> QuerySet | None:
-        """A query counting the same rows as the filtered list, cheaper to run, or None
-        (the filterset's, see ``MeasureFilterSet.count_queryset``)."""
+    def count_queryset(self) -> QuerySet | int | None:
+        """A query counting the same rows as the filtered list, cheaper to run, the count
+        itself, or None (the filterset's, see ``MeasureFilterSet.count_queryset``)."""
         filterset = getattr(self, "filterset", None)
         return getattr(filterset, "count_queryset", lambda: None)()
 
@@ -405,10 +406,12 @@ class MaterialTimelineView(EventFeedView):
             return events_matching(event_queryset(), [self.material])
         return events_matching_in_date_order(event_queryset(), [self.material])
 
-    def count_queryset(self):
+    def count_queryset(self) -> int | None:
+        """Unfiltered, the timeline's length as kept per material (``timeline.counts``);
+        filtered, the list is counted."""
         if self.filters_given():
             return None
-        return events_matching(event_queryset(), [self.material])
+        return timeline_event_count(self.material.pk)
 
     @cached_property
     def material(self) -> Material:

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.db import models
 
+from timeline.counts import counts_differing
 from timeline.importers import DEMO_FILES, load, read_documents
 from timeline.models import (
     Authority,
@@ -126,7 +127,9 @@ def representations_differing() -> list[str]:
 def _stored_representations_never_stale(request):
     """After every test that writes to the database, no stored representation the API would
     use differs from what the measure's tables say: a write path that changes how a measure is
-    shown without moving its ``updated_at`` fails here."""
+    shown without moving its ``updated_at`` fails here. Nor do the kept in-force counts differ
+    from a count of the stored periods: a write path that moves periods or group links
+    without keeping the counts fails here."""
     marker = request.node.get_closest_marker("django_db")
     transactional = "transactional_db" in request.fixturenames or (
         marker is not None and marker.kwargs.get("transaction")
@@ -137,3 +140,4 @@ def _stored_representations_never_stale(request):
     request.getfixturevalue("db")
     yield
     assert representations_differing() == []
+    assert counts_differing() == []

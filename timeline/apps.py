@@ -6,7 +6,7 @@ class TimelineConfig(AppConfig):
     verbose_name = "Timeline"
 
     def ready(self) -> None:
-        from . import changes, hs_matching, protection, versioning
+        from . import changes, counts, hs_matching, protection, versioning
         from .search import index as search_index
 
         versioning.connect_signals()
@@ -14,3 +14,4 @@ class TimelineConfig(AppConfig):
         changes.connect_signals()
         protection.connect_signals()
         search_index.connect_signals()
+        counts.connect_signals()

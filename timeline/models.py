@@ -763,6 +763,12 @@ class TimelineVersion(models.Model):
 
 
 # The search index's rows live with the search (``timeline/search/``), stored representations
-# with their builder (``timeline/representation/``).
+# with their builder (``timeline/representation/``), the in-force counts with their upkeep.
+from .counts import (  # noqa: E402, F401
+    InForceCountChange,
+    InForceCountMonth,
+    MeasureCounted,
+    TimelineEventCount,
+)
 from .representation.models import MeasureRepresentation  # noqa: E402, F401
 from .search.models import MeasureFullTextRow, MeasureSearchDocument  # noqa: E402, F401

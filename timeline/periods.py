@@ -8,7 +8,9 @@ events or materials calls it in the write's own transaction: ``Measure.sync_deri
 (``services.save_measure``, ``restore_version``, the admin, the loader's updates) and
 ``services.create_measures`` (the loader's bulk inserts); the synthetic generator writes
 them in bulk. Deleting a measure deletes its rows (cascade). Group membership is not stored
-here: material matching expands groups at read time, over the listed materials.
+here: material matching expands groups at read time, over the listed materials. How many
+measures matching each material are in force on each day is kept from these rows
+(``counts``).
 """
 
 from __future__ import annotations
@@ -87,8 +89,12 @@ def periods_rows(
 
 
 def rebuild_in_force_periods(measure_ids: Iterable[int]) -> None:
-    """Rewrite the periods of ``measure_ids`` from what is stored now: four queries whatever
-    their number (read dates, events, materials; delete; insert)."""
+    """Rewrite the periods of ``measure_ids`` from what is stored now, and move the counts
+    kept from them and from the events (``counts``) by the difference: seven queries whatever
+    their number (read dates, events, materials, old periods, what each counted, its events;
+    delete; insert), and the counts' writes when a measure's periods, events or materials
+    changed. Call once the measures' events are written."""
+    from .counts import measures_changed, stored_period_rows
     from .models import Measure, MeasureEvent, MeasureMaterial
 
     ids = list(measure_ids)
@@ -119,8 +125,14 @@ def rebuild_in_force_periods(measure_ids: Iterable[int]) -> None:
             material_ids=materials[pk],
         )
     ]
+    old_rows = stored_period_rows(ids)
     InForcePeriod.objects.filter(measure_id__in=ids).delete()
     InForcePeriod.objects.bulk_create(rows)
+    measures_changed(
+        old_rows,
+        [(row.measure_id, row.material_id, row.starts_on, row.ends_before) for row in rows],
+        {pk: materials[pk] for pk in ids},
+    )
 
 
 def in_force_on(day: datetime.date) -> Exists:

@@ -19,6 +19,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .counts import InForceCountChange, InForceCountMonth, TimelineEventCount, rebuild_counts
 from .importers import DEMO_FILES, load, read_documents
 from .models import (
     Authority,
@@ -122,6 +123,9 @@ def generate(*, measures: int, seed: int, batch_size: int = 5000, progress=None)
         for statement in connection.ops.sequence_reset_sql(no_style(), written):
             cursor.execute(statement)
         cursor.execute("ANALYZE")  # fresh planner statistics for the new rows
+        rebuild_counts()  # the periods and events were written in bulk, the counts not kept
+        for model in (InForceCountChange, InForceCountMonth, TimelineEventCount):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return counts
 
 
