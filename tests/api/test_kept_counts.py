@@ -254,3 +254,15 @@ def test_events_added_moved_to_other_materials_and_deleted_move_the_timelines(
     assert timeline_length(client, "test-rare-earths") == 0
     ours = [material.pk for material in rare_earths.values()]
     assert not TimelineEventCount.objects.filter(material_id__in=ours).exclude(events=0).exists()
+
+
+def test_the_command_finds_counts_changed_behind_the_write_paths_and_recounts_them(demo_data):
+    from django.core.management import call_command
+
+    dysprosium = Material.objects.get(slug="dysprosium")
+    TimelineEventCount.objects.filter(material=dysprosium).update(events=0)
+    with pytest.raises(SystemExit):
+        call_command("rebuild_counts", "--check")
+    call_command("rebuild_counts")
+    call_command("rebuild_counts", "--check")
+    assert timeline_event_count(dysprosium.pk) > 0
