@@ -47,6 +47,7 @@ from django.db.models import Count
 from django.db.models.signals import m2m_changed, post_delete, pre_delete
 
 from .querysets import GroupGraph
+from .versioning import bump_version
 
 Period = tuple[datetime.date, datetime.date | None]  # starts_on, ends_before (None: no end)
 BATCH = 500
@@ -559,7 +560,10 @@ def counts_differing() -> list[str]:
 
 
 def _forget_deleted_measure(sender, instance, **kwargs) -> None:
-    """Take back what the measure adds to the counts, before its periods and events go."""
+    """Take back what the measure adds to the counts, before its periods and events go. The
+    timeline version's row is locked first, as every other write locks it before the counts
+    (on PostgreSQL, the other order could deadlock with a concurrent save)."""
+    bump_version()
     measures_changed(stored_period_rows([instance.pk]), [], {instance.pk: []}, stored_now=False)
 
 
@@ -593,6 +597,7 @@ def _material_deleting(sender, instance, **kwargs) -> None:
     """Note the materials whose related set loses this one, and delete its own counts here
     rather than row by row in the cascade."""
     instance._counts_around = _materials_around([instance.pk]) - {instance.pk}
+    bump_version()  # its row first, as in _forget_deleted_measure
     _forget_materials([instance.pk])
 
 
