@@ -56,7 +56,9 @@ BATCH = 500
 class InForceCountChange(models.Model):
     """By how much the number of measures matching ``material`` in force changes on ``day``."""
 
-    material = models.ForeignKey("timeline.Material", on_delete=models.CASCADE, related_name="+")
+    material = models.ForeignKey(
+        "timeline.Material", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     day = models.DateField()
     change = models.IntegerField(help_text="Measures entering force that day less those leaving.")
 
@@ -72,7 +74,9 @@ class InForceCountChange(models.Model):
 class InForceCountMonth(models.Model):
     """The number of measures matching ``material`` in force on the day before ``month``."""
 
-    material = models.ForeignKey("timeline.Material", on_delete=models.CASCADE, related_name="+")
+    material = models.ForeignKey(
+        "timeline.Material", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     month = models.DateField(help_text="The first day of a month with a change.")
     in_force_before = models.IntegerField(
         help_text="Measures matching the material in force on the day before ``month``."
@@ -91,7 +95,11 @@ class TimelineEventCount(models.Model):
     """The number of events on ``material``'s timeline: the events of the measures matching it."""
 
     material = models.OneToOneField(
-        "timeline.Material", on_delete=models.CASCADE, primary_key=True, related_name="+"
+        "timeline.Material",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="+",
     )
     events = models.IntegerField()
 
@@ -286,24 +294,39 @@ def _apply(deltas: dict[tuple[int, datetime.date, datetime.date | None], int]) -
     if not deltas:
         return
     months, changes = _table(InForceCountMonth), _table(InForceCountChange)
-    by_range: dict[tuple, list[int]] = defaultdict(list)
     day_changes: Counter = Counter()
     for (material, start, end), delta in deltas.items():
-        by_range[(start, end, delta)].append(material)
         day_changes[(material, start)] += delta
         if end is not None:
             day_changes[(material, end)] -= delta
+    # A kept month moves by the changes on the days before it. Netted per material into
+    # steps (after day, through day, by), a measure whose entry into force moves by a month
+    # moves one month's rows, not every month after it.
+    per_material: dict[int, list[tuple[datetime.date, int]]] = defaultdict(list)
+    for (material, day), delta in sorted(day_changes.items()):
+        if delta:
+            per_material[material].append((day, delta))
+    by_steps: dict[tuple, list[int]] = defaultdict(list)
+    for material, days in per_material.items():
+        running = list(itertools.accumulate(delta for _, delta in days))
+        steps = tuple(
+            (day, days[index + 1][0] if index + 1 < len(days) else None, by)
+            for index, ((day, _), by) in enumerate(zip(days, running, strict=True))
+            if by
+        )
+        by_steps[steps].append(material)
     with connection.cursor() as cursor:
-        # Months already kept whose day before the period covers: before the changes are
-        # written, so that the months added below (computed from them) are not counted twice.
-        for (start, end, delta), materials in by_range.items():
+        # Before the changes are written, so that the months added below (computed from
+        # them) are not moved twice.
+        for steps, materials in by_steps.items():
             placeholders = ", ".join(["%s"] * len(materials))
-            before_end = "" if end is None else " AND month <= %s"
-            cursor.execute(
-                f"UPDATE {months} SET in_force_before = in_force_before + %s "
-                f"WHERE material_id IN ({placeholders}) AND month > %s{before_end}",
-                [delta, *materials, start, *([] if end is None else [end])],
-            )
+            for after, through, by in steps:
+                cursor.execute(
+                    f"UPDATE {months} SET in_force_before = in_force_before + %s "
+                    f"WHERE material_id IN ({placeholders}) AND month > %s"
+                    + ("" if through is None else " AND month <= %s"),
+                    [by, *materials, after, *([] if through is None else [through])],
+                )
         items = [(material, day, delta) for (material, day), delta in day_changes.items() if delta]
         for first in range(0, len(items), BATCH):
             batch = items[first : first + BATCH]
@@ -314,40 +337,31 @@ def _apply(deltas: dict[tuple[int, datetime.date, datetime.date | None], int]) -
                 "+ excluded.change",
                 [value for row in batch for value in row],
             )
-        materials = sorted({material for material, _ in day_changes})
-        placeholders = ", ".join(["%s"] * len(materials))
-        cursor.execute(
-            f"DELETE FROM {changes} WHERE change = 0 AND material_id IN ({placeholders})",
-            materials,
+        cursor.executemany(
+            f"DELETE FROM {changes} WHERE material_id = %s AND day = %s AND change = 0",
+            [(material, day) for material, day, _ in items],
         )
     _add_missing_months({(material, _month(day)) for material, day in day_changes})
 
 
 def _add_missing_months(wanted: set[tuple[int, datetime.date]]) -> None:
-    """Keep the number before each of ``wanted`` (material, month) not kept yet, summed from
-    the changes (which are current)."""
-    if not wanted:
-        return
+    """Keep the number before each of ``wanted`` (material, month) not kept yet: the kept
+    month before it plus that month's changes (no month between has any, or it would be
+    kept), months in order so that one added serves the next. Both are current here."""
     months, changes = _table(InForceCountMonth), _table(InForceCountChange)
-    materials = sorted({material for material, _ in wanted})
-    kept = set(
-        InForceCountMonth.objects.filter(material_id__in=materials).values_list(
-            "material_id", "month"
-        )
-    )
-    missing = sorted(wanted - kept)
     with connection.cursor() as cursor:
-        for material, month in missing:
-            cursor.execute(
-                f"SELECT COALESCE(SUM(change), 0) FROM {changes} WHERE material_id = %s "
-                "AND day < %s",
-                [material, month],
-            )
-            (before,) = cursor.fetchone()
-            cursor.execute(
-                f"INSERT INTO {months} (material_id, month, in_force_before) VALUES (%s, %s, %s)",
-                [material, month, before],
-            )
+        cursor.executemany(
+            f"INSERT INTO {months} (material_id, month, in_force_before) "
+            "SELECT %s, %s, COALESCE((SELECT p.in_force_before + COALESCE((SELECT SUM(c.change) "
+            f"FROM {changes} c WHERE c.material_id = p.material_id AND c.day >= p.month "
+            f"AND c.day < %s), 0) FROM {months} p WHERE p.material_id = %s AND p.month < %s "
+            "ORDER BY p.month DESC LIMIT 1), 0) "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {months} WHERE material_id = %s AND month = %s)",
+            [
+                (material, month, month, material, month, material, month)
+                for month, material in sorted((month, material) for material, month in wanted)
+            ],
+        )
 
 
 def _by_measure(rows: Iterable[tuple]) -> Iterable[tuple[int, list[tuple]]]:
@@ -571,9 +585,16 @@ def _materials_around(material_ids: Iterable[int]) -> set[int]:
     return _graph().related(material_ids)
 
 
+def _regrouped_materials(members: Iterable[int], groups: Iterable[int]) -> set[int]:
+    """The materials whose related set a link from ``members`` to ``groups`` is part of: the
+    members and their members, the groups and theirs (siblings are not)."""
+    graph = _graph()
+    return graph.members_of(members) | graph.groups_of(groups)
+
+
 def _regrouped(sender, instance, action, pk_set, reverse, **kwargs) -> None:
-    """Group links changed: the materials whose related set may have changed (the related sets
-    of both ends, before and after) get their counts rebuilt."""
+    """Group links changed: the materials whose related set gained or lost a material, found
+    before and after the change, are recounted."""
     if action not in {
         "pre_add",
         "pre_remove",
@@ -583,14 +604,17 @@ def _regrouped(sender, instance, action, pk_set, reverse, **kwargs) -> None:
         "post_clear",
     }:
         return
-    ends = {instance.pk, *(pk_set or ())}
     if action == "pre_clear":
         links = instance.members if reverse else instance.groups
-        ends |= set(links.values_list("pk", flat=True))
+        instance._counts_cleared = set(links.values_list("pk", flat=True))
+    others = set(pk_set or ()) | getattr(instance, "_counts_cleared", set())
+    members, groups = (others, {instance.pk}) if reverse else ({instance.pk}, others)
     if action.startswith("pre_"):
-        instance._counts_around = _materials_around(ends)
+        instance._counts_around = _regrouped_materials(members, groups)
         return
-    rebuild_counts(sorted(getattr(instance, "_counts_around", set()) | _materials_around(ends)))
+    rebuild_counts(
+        sorted(getattr(instance, "_counts_around", set()) | _regrouped_materials(members, groups))
+    )
 
 
 def _material_deleting(sender, instance, **kwargs) -> None:

@@ -281,7 +281,15 @@ class GroupGraph:
     def related(self, material_ids: Iterable[int]) -> set[int]:
         """The materials, their groups upwards and their members downwards, transitively."""
         ids = set(material_ids)
-        return self._reach(ids, self.up) | self._reach(ids, self.down)
+        return self.groups_of(ids) | self.members_of(ids)
+
+    def groups_of(self, material_ids: Iterable[int]) -> set[int]:
+        """The materials and every group containing one, transitively."""
+        return self._reach(material_ids, self.up)
+
+    def members_of(self, material_ids: Iterable[int]) -> set[int]:
+        """The materials and every member of one, transitively."""
+        return self._reach(material_ids, self.down)
 
 
 class MaterialQuerySet(models.QuerySet):

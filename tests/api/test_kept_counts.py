@@ -266,3 +266,20 @@ def test_the_command_finds_counts_changed_behind_the_write_paths_and_recounts_th
     call_command("rebuild_counts")
     call_command("rebuild_counts", "--check")
     assert timeline_event_count(dysprosium.pk) > 0
+
+
+def test_regrouping_from_either_side_and_clearing_recounts_what_changed(rare_earths, make_measure):
+    heavy, element, other = rare_earths["heavy"], rare_earths["element"], rare_earths["other"]
+    make_measure(effective_on=D(2024, 1, 1), materials=[other])
+    make_measure(effective_on=D(2024, 1, 1), materials=[element])
+    day = D(2024, 6, 1)
+    assert counts(rare_earths, day) == {"ree": 1, "heavy": 1, "element": 1, "other": 1}
+    heavy.members.add(other)  # from the group's side
+    assert counts(rare_earths, day) == {"ree": 2, "heavy": 2, "element": 1, "other": 1}
+    heavy.members.clear()
+    assert counts(rare_earths, day) == {"ree": 0, "heavy": 0, "element": 1, "other": 1}
+    element.groups.add(heavy)
+    other.groups.set([rare_earths["ree"]])
+    assert counts(rare_earths, day) == {"ree": 2, "heavy": 1, "element": 1, "other": 1}
+    element.groups.clear()  # from the member's side
+    assert counts(rare_earths, day) == {"ree": 1, "heavy": 0, "element": 1, "other": 1}
