@@ -224,13 +224,12 @@ def measures_changed(
         return
     graph = _graph()
     if stored_now and len(set(moved) | set(recounted)) > RECOUNT_PAST_MEASURES:
+        # Every measure of the write is in ``listed``, and lists what it counts for.
         materials = {
             material
             for pk in set(moved) | set(recounted)
-            for contribution in (old.get(pk), new.get(pk))
-            if contribution
-            for material in contribution[0]
-        } | {material for pk in recounted for material in before.get(pk, (0, ()))[1] + after[pk][1]}
+            for material in before.get(pk, (0, ()))[1] + after[pk][1]
+        }
         _save_counted({pk: after[pk] for pk in recounted})
         rebuild_counts(sorted(graph.related(materials)))
         return
@@ -607,7 +606,7 @@ def _regrouped(sender, instance, action, pk_set, reverse, **kwargs) -> None:
     if action == "pre_clear":
         links = instance.members if reverse else instance.groups
         instance._counts_cleared = set(links.values_list("pk", flat=True))
-    others = set(pk_set or ()) | getattr(instance, "_counts_cleared", set())
+    others = set(pk_set or ()) | (instance._counts_cleared if action.endswith("_clear") else set())
     members, groups = (others, {instance.pk}) if reverse else ({instance.pk}, others)
     if action.startswith("pre_"):
         instance._counts_around = _regrouped_materials(members, groups)
