@@ -46,6 +46,7 @@ from django.db import connection, models
 from django.db.models import Count
 from django.db.models.signals import m2m_changed, post_delete, pre_delete
 
+from .matches import forget_materials, forget_measure, matches_differing, rebuild_materials
 from .querysets import GroupGraph
 from .versioning import bump_version
 
@@ -231,7 +232,8 @@ def measures_changed(
             for material in before.get(pk, (0, ()))[1] + after[pk][1]
         }
         _save_counted({pk: after[pk] for pk in recounted})
-        rebuild_counts(sorted(graph.related(materials)))
+        # Their matched periods are rewritten measure by measure (``matches``), not here.
+        rebuild_counts(sorted(graph.related(materials)), with_matches=False)
         return
     related: dict[frozenset[int], set[int]] = {}
 
@@ -476,9 +478,10 @@ def _forget_materials(material_ids: list[int]) -> None:
                 )
 
 
-def rebuild_counts(material_ids: Iterable[int] | None = None) -> None:
+def rebuild_counts(material_ids: Iterable[int] | None = None, *, with_matches: bool = True) -> None:
     """Recount the materials ``material_ids`` from the stored periods, events and group links;
-    None: every material, and what every measure adds (``MeasureCounted``)."""
+    None: every material, and what every measure adds (``MeasureCounted``). With
+    ``with_matches``, their periods per matched material (``matches``) are rewritten too."""
     from .models import Material
 
     ids = list(
@@ -494,6 +497,8 @@ def rebuild_counts(material_ids: Iterable[int] | None = None) -> None:
             ),
             batch_size=BATCH,
         )
+    if with_matches:
+        rebuild_materials(None if material_ids is None else ids)
     if not ids:
         return
     graph = _graph()
@@ -540,7 +545,7 @@ def counts_differing() -> list[str]:
     ):
         months[material].append((month, before))
     timelines = dict(TimelineEventCount.objects.values_list("material_id", "events"))
-    differing = []
+    differing = matches_differing()
     for material, events in _timeline_events(ids, graph).items():
         if timelines.get(material, 0) != events:
             differing.append(f"timeline of material {material}")
@@ -578,6 +583,7 @@ def _forget_deleted_measure(sender, instance, **kwargs) -> None:
     (on PostgreSQL, the other order could deadlock with a concurrent save)."""
     bump_version()
     measures_changed(stored_period_rows([instance.pk]), [], {instance.pk: []}, stored_now=False)
+    forget_measure(instance.pk)
 
 
 def _materials_around(material_ids: Iterable[int]) -> set[int]:
@@ -622,6 +628,7 @@ def _material_deleting(sender, instance, **kwargs) -> None:
     instance._counts_around = _materials_around([instance.pk]) - {instance.pk}
     bump_version()  # its row first, as in _forget_deleted_measure
     _forget_materials([instance.pk])
+    forget_materials([instance.pk])
 
 
 def _material_deleted(sender, instance, **kwargs) -> None:

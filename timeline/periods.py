@@ -90,11 +90,13 @@ def periods_rows(
 
 def rebuild_in_force_periods(measure_ids: Iterable[int]) -> None:
     """Rewrite the periods of ``measure_ids`` from what is stored now, and move the counts
-    kept from them and from the events (``counts``) by the difference: seven queries whatever
-    their number (read dates, events, materials, old periods, what each counted, its events;
-    delete; insert), and the counts' writes when a measure's periods, events or materials
-    changed. Call once the measures' events are written."""
+    kept from them and from the events (``counts``) by the difference, and their periods per
+    matched material (``matches``): nine queries whatever their number (read dates, events,
+    materials, old periods, what each counted, its events, its matched periods; delete;
+    insert), and the writes of those whose periods, events, materials, key or entry into
+    force changed. Call once the measures' events are written."""
     from .counts import measures_changed, stored_period_rows
+    from .matches import measures_rewritten
     from .models import Measure, MeasureEvent, MeasureMaterial
 
     ids = list(measure_ids)
@@ -112,19 +114,21 @@ def rebuild_in_force_periods(measure_ids: Iterable[int]) -> None:
     )
     for measure_id, material_id in links:
         materials[measure_id].append(material_id)
-    rows = [
-        row
-        for pk, effective_on, ends_on in Measure.objects.filter(pk__in=ids).values_list(
-            "pk", "effective_on", "ends_on"
-        )
-        for row in periods_rows(
+    rows = []
+    ordered: dict[int, tuple] = {}
+    for pk, key, effective_on, ends_on in Measure.objects.filter(pk__in=ids).values_list(
+        "pk", "key", "effective_on", "ends_on"
+    ):
+        own = periods_rows(
             pk,
             effective_on=effective_on,
             ends_on=ends_on,
             events=events[pk],
             material_ids=materials[pk],
         )
-    ]
+        rows += own
+        periods = [(row.starts_on, row.ends_before) for row in own]
+        ordered[pk] = (key, effective_on, periods, materials[pk])
     old_rows = stored_period_rows(ids)
     InForcePeriod.objects.filter(measure_id__in=ids).delete()
     InForcePeriod.objects.bulk_create(rows)
@@ -133,6 +137,7 @@ def rebuild_in_force_periods(measure_ids: Iterable[int]) -> None:
         [(row.measure_id, row.material_id, row.starts_on, row.ends_before) for row in rows],
         {pk: materials[pk] for pk in ids},
     )
+    measures_rewritten(ordered)
 
 
 def in_force_on(day: datetime.date) -> Exists:

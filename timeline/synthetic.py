@@ -21,6 +21,7 @@ from django.utils.text import slugify
 
 from .counts import InForceCountChange, InForceCountMonth, TimelineEventCount, rebuild_counts
 from .importers import DEMO_FILES, load, read_documents
+from .matches import MatchedInForcePeriod
 from .models import (
     Authority,
     Confidence,
@@ -124,7 +125,8 @@ def generate(*, measures: int, seed: int, batch_size: int = 5000, progress=None)
             cursor.execute(statement)
         cursor.execute("ANALYZE")  # fresh planner statistics for the new rows
         rebuild_counts()  # the periods and events were written in bulk, the counts not kept
-        for model in (InForceCountChange, InForceCountMonth, TimelineEventCount):
+        kept = (InForceCountChange, InForceCountMonth, TimelineEventCount, MatchedInForcePeriod)
+        for model in kept:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return counts
 

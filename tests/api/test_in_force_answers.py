@@ -18,13 +18,16 @@ def synthetic(empty_timeline):
     generate(measures=400, seed=11)
 
 
-@pytest.mark.parametrize("read", ["sorted", "walked"])
+@pytest.mark.parametrize("read", ["matched periods", "sorted", "walked"])
 @pytest.mark.parametrize("day", [D(1995, 1, 1), D(2005, 6, 1), D(2020, 2, 29), D(2029, 12, 31)])
 def test_measures_on_a_material_in_force_on_a_day_are_what_the_status_rule_selects(
     client, synthetic, monkeypatch, day, read
 ):
-    # Pages of few matches are sorted, of many walked in order: both ways must agree.
+    # In the default order a page is read off the periods per matched material; in an order
+    # asked for (here the same one), pages of few matches are sorted, of many walked in order.
+    # Every way must agree.
     monkeypatch.setattr(periods, "SORTED_AT_MOST", 10**9 if read == "sorted" else 0)
+    ordering = {} if read == "matched periods" else {"ordering": "-effective_on"}
     for slug in ["rare-earth-elements", "dysprosium", "gallium-oxide", "processed-materials"]:
         material = Material.objects.get(slug=slug)
         expected = list(
@@ -34,7 +37,7 @@ def test_measures_on_a_material_in_force_on_a_day_are_what_the_status_rule_selec
         )
         body = client.get(
             "/api/v1/measures/",
-            {"material": slug, "in_force_on": day.isoformat(), "page_size": 500},
+            {"material": slug, "in_force_on": day.isoformat(), "page_size": 500, **ordering},
         ).json()
         assert body["count"] == len(expected)
         assert [m["key"] for m in body["results"]] == expected

@@ -1,0 +1,129 @@
+"""A page of ``GET /measures/?material=X&in_force_on=D`` in the default order is read off the
+periods stored per matched material (``timeline.matches``): every write that moves what a page
+holds, or its order, must move them. (The suite's check after every test holds them equal to
+a rebuild; these make sure the writes that need it happen.)"""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.admin_forms import admin_change
+from timeline.matches import MatchedInForcePeriod
+from timeline.models import Material, MaterialCategory
+
+D = datetime.date
+DAY = D(2024, 6, 1)
+
+
+def page(client, slug: str, day: datetime.date = DAY) -> list[str]:
+    body = client.get(f"/api/v1/measures/?material={slug}&in_force_on={day}&page_size=500")
+    assert body.status_code == 200
+    return [measure["key"] for measure in body.json()["results"]]
+
+
+@pytest.fixture
+def group(make_material):
+    ree = make_material("Test rare earths", category=MaterialCategory.GROUP)
+    return {"ree": ree, "element": make_material("Test element", groups=[ree])}
+
+
+def test_a_key_renamed_in_the_admin_moves_the_measure_among_those_in_force_from_the_same_day(
+    admin_client, client, group, make_measure
+):
+    measures = [
+        make_measure(key=key, effective_on=D(2024, 1, 1), materials=[group["element"]])
+        for key in ("b-measure", "c-measure")
+    ]
+    assert page(client, "test-element") == ["b-measure", "c-measure"]
+    response = admin_change(admin_client, measures[1], key="a-measure")
+    assert response.status_code == 302
+    assert page(client, "test-element") == ["a-measure", "b-measure"]
+    assert page(client, "test-rare-earths") == ["a-measure", "b-measure"]
+
+
+def test_an_entry_into_force_that_moves_no_period_still_moves_the_measure(
+    editor_client, client, group, make_measure
+):
+    # Suspended from before its entry into force until 2024-01-01: in force from then, wherever
+    # its entry into force lies before that. The list orders by entry into force.
+    make_measure(key="suspended-early", effective_on=D(2023, 6, 1), materials=[group["element"]],
+                 events=[(D(2023, 1, 1), "suspended"), (D(2024, 1, 1), "reinstated")])  # fmt: skip
+    make_measure(key="plain", effective_on=D(2023, 3, 1), materials=[group["element"]])
+    assert page(client, "test-element") == ["suspended-early", "plain"]
+    response = editor_client.patch(
+        "/api/v1/measures/suspended-early/", {"effective_on": "2023-02-01"}, format="json"
+    )
+    assert response.status_code == 200
+    assert page(client, "test-element") == ["plain", "suspended-early"]
+
+
+def test_joining_and_leaving_a_group_moves_the_groups_measures_onto_and_off_the_member(
+    client, group, make_material, make_measure
+):
+    make_measure(key="on-the-group", effective_on=D(2024, 1, 1), materials=[group["ree"]])
+    newcomer = make_material("Test newcomer")
+    assert page(client, "test-newcomer") == []
+    newcomer.groups.add(group["ree"])
+    assert page(client, "test-newcomer") == ["on-the-group"]
+    group["ree"].members.remove(newcomer)
+    assert page(client, "test-newcomer") == []
+
+
+def test_deleting_a_measure_or_a_material_deletes_their_rows(
+    editor_client, group, make_material, make_measure
+):
+    gone = make_material("Test gone", groups=[group["ree"]])
+    make_measure(key="kept", effective_on=D(2024, 1, 1), materials=[group["ree"]])
+    measure = make_measure(key="deleted", effective_on=D(2024, 1, 1), materials=[group["ree"]])
+    assert MatchedInForcePeriod.objects.filter(measure_id=measure.pk).exists()
+    assert editor_client.delete("/api/v1/measures/deleted/").status_code == 204
+    assert not MatchedInForcePeriod.objects.filter(measure_id=measure.pk).exists()
+    gone_pk = gone.pk
+    gone.delete()
+    assert not MatchedInForcePeriod.objects.filter(material_id=gone_pk).exists()
+    assert MatchedInForcePeriod.objects.filter(material=group["element"]).exists()
+
+
+def test_a_save_that_moves_nothing_a_page_shows_writes_no_row(editor_client, group, make_measure):
+    measure = make_measure(effective_on=D(2024, 1, 1), materials=[group["element"]])
+    table = MatchedInForcePeriod._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_client.patch(
+            f"/api/v1/measures/{measure.key}/", {"title": "Renamed"}, format="json"
+        )
+    assert response.status_code == 200
+    written = [q["sql"] for q in queries if table in q["sql"] and not q["sql"].startswith("SELECT")]
+    assert written == []
+
+
+def test_the_page_is_one_statement_on_the_matched_periods(client, demo_data):
+    ree = Material.objects.get(slug="rare-earth-elements")
+    assert MatchedInForcePeriod.objects.filter(material=ree).exists()
+    table = MatchedInForcePeriod._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        assert page(client, "rare-earth-elements", D(2025, 6, 1))
+    assert len([q for q in queries if table in q["sql"]]) == 1
+    # No group expansion is read for it: the rows hold every material a measure matches.
+    assert not [q for q in queries if "RECURSIVE" in q["sql"]]
+
+
+def test_the_command_finds_rows_changed_behind_the_write_paths_and_rewrites_them(demo_data):
+    dysprosium = Material.objects.get(slug="dysprosium")
+    before = sorted(
+        MatchedInForcePeriod.objects.filter(material=dysprosium).values_list(
+            "measure_id", "starts_on", "ends_before"
+        )
+    )
+    MatchedInForcePeriod.objects.filter(material=dysprosium).update(starts_on=D(1990, 1, 1))
+    with pytest.raises(SystemExit):
+        call_command("rebuild_counts", "--check")
+    call_command("rebuild_counts")
+    call_command("rebuild_counts", "--check")
+    assert before == sorted(
+        MatchedInForcePeriod.objects.filter(material=dysprosium).values_list(
+            "measure_id", "starts_on", "ends_before"
+        )
+    )
