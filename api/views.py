@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from timeline.counts import timeline_event_count
 from timeline.history import changed_fields, version_snapshot
+from timeline.matches import events_in_timeline_order
 from timeline.models import (
     Authority,
     HSCode,
@@ -25,7 +26,7 @@ from timeline.models import (
     Sector,
     normalize_hs_code,
 )
-from timeline.querysets import events_matching, events_matching_in_date_order
+from timeline.querysets import events_matching
 from timeline.representation import store as representation
 from timeline.services import MeasureInUse, delete_measure, restore_version
 
@@ -411,7 +412,7 @@ class MaterialTimelineView(EventFeedView):
     def get_queryset(self):
         if self.filters_given():  # counted as listed: read by measure
             return events_matching(event_queryset(), [self.material])
-        return events_matching_in_date_order(event_queryset(), [self.material])
+        return events_in_timeline_order(event_queryset(), self.material.pk)
 
     def count_queryset(self) -> int | None:
         """Unfiltered, the timeline's length as kept per material (``timeline.counts``);

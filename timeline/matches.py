@@ -1,6 +1,6 @@
-"""Each measure's in-force periods stored once per material it matches, in the measures list's
-order, so that a page of ``GET /measures/?material=X&in_force_on=D`` is read off one index
-range and stops after its last row.
+"""Each measure's in-force periods, and its events, stored once per material it matches, in the
+order the lists show them, so that a page of ``GET /measures/?material=X&in_force_on=D`` or of
+``GET /materials/X/timeline/`` is read off one index range and stops after its last row.
 
 A measure matches a material when it lists it, a group containing it or a member of it,
 transitively (``Material.objects.related_ids``; the relation is symmetric, so the materials a
@@ -10,13 +10,18 @@ then walks the measures in page order and probes each one's periods, or sorts ev
 milliseconds of SQL per question either way. ``MatchedInForcePeriod`` holds the same periods
 per *matched* material, with the two values the list is ordered by (``-effective_on, key``),
 and its index holds them in that order: the page is the first rows of one index range whose
-period covers the day.
+period covers the day. ``MatchedEvent`` does the same for a material's timeline (every event of
+the measures matching it, by date): its page was a walk of the event feed probing each
+event's measure, or a sort of every matching event (5 ms of SQL per question at 100,000
+measures).
 
 Derived, never edited, and kept in the write's transaction by the same paths as the counts
 (``counts``):
 
-- ``rebuild_in_force_periods`` rewrites the rows of the measures it rebuilds, when their
-  periods, matched materials, key or entry into force changed (``measures_rewritten``);
+- ``rebuild_in_force_periods``, which every write of a measure's dates, events or materials
+  calls once its events are written, rewrites the rows of the measures it rebuilds whose
+  periods, events, matched materials, key or entry into force changed
+  (``measures_rewritten``);
 - deleting a measure deletes its rows (``forget_measure``);
 - regrouping materials, or deleting one, rewrites the rows of the materials whose related set
   changed (``rebuild_materials``, called by ``counts.rebuild_counts``);
@@ -37,7 +42,9 @@ from .querysets import GroupGraph
 
 BATCH = 500
 # (material_id, measure_id, effective_on, key, starts_on, ends_before)
-Row = tuple[int, int, datetime.date, str, datetime.date, datetime.date | None]
+PeriodRow = tuple[int, int, datetime.date, str, datetime.date, datetime.date | None]
+# (material_id, measure_id, event_id, date, type)
+EventRow = tuple[int, int, int, datetime.date, str]
 
 
 class MatchedInForcePeriodQuerySet(models.QuerySet):
@@ -91,12 +98,62 @@ class MatchedInForcePeriod(models.Model):
         )
 
 
-def _table() -> str:
-    return connection.ops.quote_name(MatchedInForcePeriod._meta.db_table)
+class MatchedEvent(models.Model):
+    """``event``, of ``measure``, which matches ``material``; ``date`` and ``type`` are the
+    event's, for the timeline's order (date, type, id)."""
+
+    material = models.ForeignKey(
+        "timeline.Material",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the page index leads with it
+        related_name="+",
+    )
+    event = models.ForeignKey(
+        "timeline.MeasureEvent",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # read through the page index
+        related_name="matches",
+    )
+    measure = models.ForeignKey(
+        "timeline.Measure", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    date = models.DateField()
+    type = models.CharField(max_length=20)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["material", "date", "type", "event"], name="matched_event_page_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} matching material {self.material_id}"
+
+
+def events_in_timeline_order(events: models.QuerySet, material_id: int) -> models.QuerySet:
+    """``events`` (a MeasureEvent queryset) of the measures matching the material
+    ``material_id``, in the timeline's order (date, type, id): one index range of
+    ``MatchedEvent``, read up to the page."""
+    return events.filter(matches__material_id=material_id).order_by(
+        "matches__date", "matches__type", "matches__event_id"
+    )
+
+
+def _table(model=MatchedInForcePeriod) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _key() -> str:
     return connection.ops.quote_name("key")
+
+
+def _columns(model) -> str:
+    if model is MatchedInForcePeriod:
+        return f"material_id, measure_id, effective_on, {_key()}, starts_on, ends_before"
+    return "material_id, measure_id, event_id, date, type"
 
 
 def _graph() -> GroupGraph:
@@ -105,40 +162,52 @@ def _graph() -> GroupGraph:
     return Material.objects.group_graph()
 
 
-def _rows_of(
-    measure_id: int,
-    key: str,
-    effective_on: datetime.date | None,
-    periods: Iterable[tuple[datetime.date, datetime.date | None]],
-    matched: Iterable[int | None],
-) -> list[Row]:
-    if effective_on is None:  # never in force: it has no periods
-        return []
-    return [
-        (material, measure_id, effective_on, key, starts_on, ends_before)
-        for material in sorted(material for material in matched if material is not None)
-        for starts_on, ends_before in sorted(periods, key=lambda period: period[0])
-    ]
-
-
-def _stored(where: str, params: list) -> set[Row]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT material_id, measure_id, effective_on, {_key()}, starts_on, ends_before "
-            f"FROM {_table()} WHERE {where}",
-            params,
-        )
-        return {_row(row) for row in cursor.fetchall()}
-
-
 def _day(value) -> datetime.date | None:
     """A date column read in SQL: SQLite gives its ISO text."""
     return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _row(row: tuple) -> Row:
-    material, measure, effective_on, key, starts_on, ends_before = row
-    return (material, measure, _day(effective_on), key, _day(starts_on), _day(ends_before))
+def _period_rows(
+    measure_id: int,
+    key: str,
+    effective_on: datetime.date | None,
+    periods: Iterable[tuple[datetime.date, datetime.date | None]],
+    matched: Iterable[int | None],
+) -> list[PeriodRow]:
+    if effective_on is None:  # never in force: it has no periods
+        return []
+    return [
+        (material, measure_id, effective_on, key, starts_on, ends_before)
+        for material in matched
+        if material is not None
+        for starts_on, ends_before in periods
+    ]
+
+
+def _event_rows(
+    measure_id: int, events: Iterable[tuple[int, datetime.date, str]], matched: Iterable[int]
+) -> list[EventRow]:
+    return [
+        (material, measure_id, event_id, date, type_)
+        for material in matched
+        if material is not None
+        for event_id, date, type_ in events
+    ]
+
+
+def _stored(model, where: str, params: list) -> set[tuple]:
+    """Rows of ``model``'s table, as tuples of ``_columns`` (dates as dates)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_columns(model)} FROM {_table(model)} WHERE {where}", params)
+        if model is MatchedInForcePeriod:
+            return {
+                (material, measure, _day(effective_on), key, _day(starts_on), _day(ends_before))
+                for material, measure, effective_on, key, starts_on, ends_before in cursor
+            }
+        return {
+            (material, measure, event, _day(date), type_)
+            for material, measure, event, date, type_ in cursor
+        }
 
 
 def _batches(items: Iterable) -> Iterable[list]:
@@ -147,26 +216,29 @@ def _batches(items: Iterable) -> Iterable[list]:
         yield batch
 
 
-def _insert(rows: Iterable[Row]) -> None:
+def _insert(model, rows: Iterable[tuple]) -> None:
+    placeholders = f"({', '.join(['%s'] * len(_columns(model).split(', ')))})"
     with connection.cursor() as cursor:
         for batch in _batches(rows):
             cursor.execute(
-                f"INSERT INTO {_table()} (material_id, measure_id, effective_on, {_key()}, "
-                "starts_on, ends_before) VALUES "
-                + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch)),
+                f"INSERT INTO {_table(model)} ({_columns(model)}) VALUES "
+                + ", ".join([placeholders] * len(batch)),
                 [value for row in batch for value in row],
             )
 
 
 def _delete(column: str, ids: list[int]) -> None:
-    """Delete the rows whose ``column`` is one of ``ids``, in SQL: a queryset's delete() would
-    send a signal per row (the timeline version's receiver listens to every model)."""
+    """Delete the rows whose ``column`` is one of ``ids`` from both tables, in SQL: a
+    queryset's delete() would send a signal per row (the timeline version's receiver listens
+    to every model)."""
     with connection.cursor() as cursor:
         for batch in _batches(ids):
-            cursor.execute(
-                f"DELETE FROM {_table()} WHERE {column} IN ({', '.join(['%s'] * len(batch))})",
-                batch,
-            )
+            for model in (MatchedInForcePeriod, MatchedEvent):
+                cursor.execute(
+                    f"DELETE FROM {_table(model)} WHERE {column} IN "
+                    f"({', '.join(['%s'] * len(batch))})",
+                    batch,
+                )
 
 
 def measures_rewritten(
@@ -174,25 +246,40 @@ def measures_rewritten(
 ) -> None:
     """Bring the rows of some measures in step with what is stored now: ``measures`` maps each
     id to its key, entry into force, in-force periods (``(starts_on, ends_before)``) and
-    listed materials. A measure whose rows would not change writes nothing."""
+    listed materials (their events are read here). A measure whose rows would not change
+    writes nothing."""
+    from .models import MeasureEvent
+
     if not measures:
         return
+    ids = sorted(measures)
+    events: dict[int, list[tuple]] = {pk: [] for pk in ids}
+    stored: dict[int, set[tuple]] = {pk: set() for pk in ids}
+    for batch in _batches(ids):
+        for measure_id, *event in MeasureEvent.objects.filter(measure_id__in=batch).values_list(
+            "measure_id", "id", "date", "type"
+        ):
+            events[measure_id].append(tuple(event))
+        where = f"measure_id IN ({', '.join(['%s'] * len(batch))})"
+        for model in (MatchedInForcePeriod, MatchedEvent):
+            for row in _stored(model, where, batch):
+                stored[row[1]].add((model, row))
     graph = _graph()
     related: dict[frozenset[int], set[int]] = {}
-    wanted: dict[int, set[Row]] = {}
+    wanted: dict[int, set[tuple]] = {}
     for pk, (key, effective_on, periods, listed) in measures.items():
         materials = frozenset(listed)
         if materials not in related:
             related[materials] = graph.related(materials)
-        wanted[pk] = set(_rows_of(pk, key, effective_on, set(periods), related[materials]))
-    ids = sorted(measures)
-    stored: dict[int, set[Row]] = {pk: set() for pk in ids}
-    for batch in _batches(ids):
-        for row in _stored(f"measure_id IN ({', '.join(['%s'] * len(batch))})", list(batch)):
-            stored[row[1]].add(row)
+        matched = related[materials]
+        wanted[pk] = {
+            (MatchedInForcePeriod, row)
+            for row in _period_rows(pk, key, effective_on, periods, matched)
+        } | {(MatchedEvent, row) for row in _event_rows(pk, events[pk], matched)}
     changed = [pk for pk in ids if stored[pk] != wanted[pk]]
     _delete("measure_id", changed)
-    _insert(row for pk in changed for row in sorted(wanted[pk]))
+    for model in (MatchedInForcePeriod, MatchedEvent):
+        _insert(model, (row for pk in changed for kind, row in wanted[pk] if kind is model))
 
 
 def forget_measure(measure_id: int) -> None:
@@ -205,13 +292,18 @@ def forget_materials(material_ids: list[int]) -> None:
     _delete("material_id", material_ids)
 
 
-def _expected(material_ids: Iterable[int] | None, graph: GroupGraph) -> Iterable[Row]:
-    """The rows of ``material_ids`` (None: of every material), from the stored periods, the
-    measures' keys and entry into force, and the group links: one pass over the periods of the
-    measures matching any of them (those listing a material related to one)."""
+def _by_measure(rows: Iterable[tuple]) -> Iterable[tuple[int, list[tuple]]]:
+    """``rows`` ordered by their first value (a measure id), grouped by it."""
+    for pk, group in itertools.groupby(rows, key=lambda row: row[0]):
+        yield pk, list(group)
+
+
+def _expected_periods(wanted: set[int] | None, graph: GroupGraph) -> Iterable[PeriodRow]:
+    """The period rows of the materials ``wanted`` (None: of every material), from the stored
+    periods (which name the listed materials), the measures' keys and entry into force, and
+    the group links: one pass over the periods of the measures matching any of them."""
     from .periods import InForcePeriod
 
-    wanted = None if material_ids is None else set(material_ids)
     periods = InForcePeriod.objects.all()
     if wanted is not None:
         listing = InForcePeriod.objects.filter(material_id__in=graph.related(wanted))
@@ -221,35 +313,77 @@ def _expected(material_ids: Iterable[int] | None, graph: GroupGraph) -> Iterable
         "measure__effective_on",
     )  # fmt: skip
     matched: dict[frozenset, set[int]] = {}
-    for pk, group in itertools.groupby(rows.iterator(chunk_size=10_000), key=lambda r: r[0]):
-        group = list(group)
+    for pk, group in _by_measure(rows.iterator(chunk_size=10_000)):
         listed = frozenset(row[1] for row in group)
         if listed not in matched:
             related = graph.related(listed)
             matched[listed] = related if wanted is None else related & wanted
-        yield from _rows_of(
-            pk, group[0][4], group[0][5], {(row[2], row[3]) for row in group}, matched[listed]
+        periods_of = {(row[2], row[3]) for row in group}
+        yield from _period_rows(pk, group[0][4], group[0][5], periods_of, matched[listed])
+
+
+def _expected_events(wanted: set[int] | None, graph: GroupGraph) -> Iterable[EventRow]:
+    """The event rows of the materials ``wanted`` (None: of every material), from the links
+    to the listed materials, the events and the group links: the links and the events of the
+    measures matching any of them, read side by side in measure order."""
+    from .models import MeasureEvent, MeasureMaterial
+
+    links = MeasureMaterial.objects.all()
+    events = MeasureEvent.objects.all()
+    if wanted is not None:
+        measures = links.filter(material_id__in=graph.related(wanted)).values("measure_id")
+        links, events = (
+            links.filter(measure_id__in=measures),
+            events.filter(measure_id__in=measures),
         )
+    links = links.order_by("measure_id").values_list("measure_id", "material_id")
+    events = events.order_by("measure_id").values_list("measure_id", "id", "date", "type")
+    events_of = _by_measure(events.iterator(chunk_size=10_000))
+    pending = next(events_of, None)
+    matched: dict[frozenset, set[int]] = {}
+    for pk, group in _by_measure(links.iterator(chunk_size=10_000)):
+        while pending is not None and pending[0] < pk:
+            pending = next(events_of, None)
+        if pending is None or pending[0] != pk:
+            continue
+        listed = frozenset(row[1] for row in group)
+        if listed not in matched:
+            related = graph.related(listed)
+            matched[listed] = related if wanted is None else related & wanted
+        yield from _event_rows(pk, [row[1:] for row in pending[1]], matched[listed])
 
 
-def rebuild_materials(material_ids: Iterable[int] | None = None) -> None:
-    """Rewrite the rows of ``material_ids`` (None: every row) from the stored periods."""
+def rebuild_materials(
+    material_ids: Iterable[int] | None = None, *, tables: Iterable[type[models.Model]] = ()
+) -> None:
+    """Rewrite the rows of ``material_ids`` (None: every row) from the stored periods, events
+    and links; ``tables``: only those models' (the migration adding one fills it alone)."""
+    tables = list(tables) or [MatchedInForcePeriod, MatchedEvent]
     graph = _graph()
     if material_ids is None:
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {_table()}")
-        _insert(_expected(None, graph))
-        return
-    ids = sorted(set(material_ids))
-    if ids:
-        forget_materials(ids)
-        _insert(_expected(ids, graph))
+            for model in tables:
+                cursor.execute(f"DELETE FROM {_table(model)}")
+        wanted = None
+    else:
+        wanted = set(material_ids)
+        if not wanted:
+            return
+        forget_materials(sorted(wanted))
+    if MatchedInForcePeriod in tables:
+        _insert(MatchedInForcePeriod, _expected_periods(wanted, graph))
+    if MatchedEvent in tables:
+        _insert(MatchedEvent, _expected_events(wanted, graph))
 
 
 def matches_differing() -> list[str]:
     """The materials whose rows differ from a rebuild (empty when all is current)."""
-    expected = set(_expected(None, _graph()))
-    stored = _stored("1 = 1", [])
-    return sorted(
-        {f"matched periods, material {row[0]}" for row in expected ^ stored},
-    )
+    graph = _graph()
+    differing = set()
+    for model, expected in (
+        (MatchedInForcePeriod, _expected_periods(None, graph)),
+        (MatchedEvent, _expected_events(None, graph)),
+    ):
+        for row in set(expected) ^ _stored(model, "1 = 1", []):
+            differing.add(f"{model._meta.verbose_name}, material {row[0]}")
+    return sorted(differing)

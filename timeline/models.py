@@ -770,6 +770,6 @@ from .counts import (  # noqa: E402, F401
     MeasureCounted,
     TimelineEventCount,
 )
-from .matches import MatchedInForcePeriod  # noqa: E402, F401
+from .matches import MatchedEvent, MatchedInForcePeriod  # noqa: E402, F401
 from .representation.models import MeasureRepresentation  # noqa: E402, F401
 from .search.models import MeasureFullTextRow, MeasureSearchDocument  # noqa: E402, F401

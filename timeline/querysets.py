@@ -229,11 +229,6 @@ class MeasureQuerySet(models.QuerySet):
         return self.filter(Exists(listed))
 
 
-# Past this many links to the matching materials, a page of their events is read by walking
-# all events in date order (most measures' events are near); below it, by sorting theirs.
-WALK_EVENTS_PAST_LINKS = 400
-
-
 def _links_to(materials: Iterable) -> models.QuerySet:
     from .models import Material, MeasureMaterial
 
@@ -244,17 +239,6 @@ def events_matching(events: models.QuerySet, materials: Iterable) -> models.Quer
     """``events`` of the measures matching ``materials`` (group expansion both ways), read
     by measure: the way to count them, and to list them when few measures match."""
     return events.filter(measure_id__in=_links_to(materials).values("measure_id"))
-
-
-def events_matching_in_date_order(events: models.QuerySet, materials: Iterable) -> models.QuerySet:
-    """``events_matching`` for reading a page in date order. When many measures match, the
-    events are walked in date order and each one's measure looked up, so a page stops after
-    its last row (counting them that way would look up every event: count
-    ``events_matching``). A bounded read of the links picks; both give the same rows."""
-    links = _links_to(materials)
-    if links.values("pk")[WALK_EVENTS_PAST_LINKS : WALK_EVENTS_PAST_LINKS + 1].exists():
-        return events.filter(Exists(links.filter(measure_id=OuterRef("measure_id"))))
-    return events.filter(measure_id__in=links.values("measure_id"))
 
 
 class GroupGraph:

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from timeline import periods, querysets
+from timeline import periods
 from timeline.models import Material, Measure, MeasureEvent
 from timeline.synthetic import generate
 
@@ -94,12 +94,9 @@ def test_listed_statuses_are_what_the_status_rule_in_sql_says(
         assert not (expected["month-known"][2] and expected["year-known"][2])
 
 
-@pytest.mark.parametrize("read", ["sorted", "walked"])
 @pytest.mark.parametrize("slug", ["rare-earth-elements", "gallium-oxide", "processed-materials"])
-def test_a_materials_timeline_is_the_events_of_the_measures_it_matches(
-    client, synthetic, monkeypatch, slug, read
-):
-    monkeypatch.setattr(querysets, "WALK_EVENTS_PAST_LINKS", 10**9 if read == "sorted" else 0)
+def test_a_materials_timeline_is_the_events_of_the_measures_it_matches(client, synthetic, slug):
+    # Read off the events stored per matched material (``timeline.matches``).
     material = Material.objects.get(slug=slug)
     expected = list(
         MeasureEvent.objects.filter(measure__in=Measure.objects.matching_materials([material]))

@@ -6,9 +6,9 @@ from django.db import migrations, models
 
 def fill(apps, schema_editor):
     """Write the matched periods of what databases written before this table already hold."""
-    from timeline.matches import rebuild_materials
+    from timeline.matches import MatchedInForcePeriod, rebuild_materials
 
-    rebuild_materials()
+    rebuild_materials(tables=[MatchedInForcePeriod])  # the events' table comes next
 
 
 class Migration(migrations.Migration):

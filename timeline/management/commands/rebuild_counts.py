@@ -6,8 +6,9 @@ from timeline.counts import counts_differing, rebuild_counts
 
 class Command(BaseCommand):
     help = (
-        "Recount what is kept per material (measures in force per day, a timeline's events) "
-        "from the stored periods, events and group links, in one transaction. The write paths "
+        "Recount what is kept per material (measures in force per day, a timeline's events, "
+        "the in-force periods per matched material) from the stored periods, events and group "
+        "links, in one transaction. The write paths "
         "keep them; this is for a database changed behind them (raw SQL). With --check, only "
         "say whether they differ from a recount (exit status 1 if they do)."
     )

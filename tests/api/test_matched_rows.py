@@ -1,7 +1,8 @@
-"""A page of ``GET /measures/?material=X&in_force_on=D`` in the default order is read off the
-periods stored per matched material (``timeline.matches``): every write that moves what a page
-holds, or its order, must move them. (The suite's check after every test holds them equal to
-a rebuild; these make sure the writes that need it happen.)"""
+"""A page of ``GET /measures/?material=X&in_force_on=D`` in the default order, and of
+``GET /materials/X/timeline/``, is read off the periods and events stored per matched material
+(``timeline.matches``): every write that moves what a page holds, or its order, must move them.
+(The suite's check after every test holds them equal to a rebuild; these make sure the writes
+that need it happen.)"""
 
 import datetime
 
@@ -11,11 +12,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.admin_forms import admin_change
-from timeline.matches import MatchedInForcePeriod
+from timeline.matches import MatchedEvent, MatchedInForcePeriod
 from timeline.models import Material, MaterialCategory
 
 D = datetime.date
 DAY = D(2024, 6, 1)
+
+
+def timeline(client, slug: str) -> list[tuple[str, str, str]]:
+    body = client.get(f"/api/v1/materials/{slug}/timeline/?page_size=500")
+    assert body.status_code == 200
+    return [(e["date"], e["type"], e["measure"]["key"]) for e in body.json()["results"]]
 
 
 def page(client, slug: str, day: datetime.date = DAY) -> list[str]:
@@ -66,10 +73,33 @@ def test_joining_and_leaving_a_group_moves_the_groups_measures_onto_and_off_the_
     make_measure(key="on-the-group", effective_on=D(2024, 1, 1), materials=[group["ree"]])
     newcomer = make_material("Test newcomer")
     assert page(client, "test-newcomer") == []
+    assert timeline(client, "test-newcomer") == []
     newcomer.groups.add(group["ree"])
     assert page(client, "test-newcomer") == ["on-the-group"]
+    assert timeline(client, "test-newcomer") == [("2024-01-01", "effective", "on-the-group")]
     group["ree"].members.remove(newcomer)
     assert page(client, "test-newcomer") == []
+    assert timeline(client, "test-newcomer") == []
+
+
+def test_events_added_moved_and_removed_move_every_matching_materials_timeline(
+    editor_client, client, group, make_measure
+):
+    make_measure(key="on-the-group", effective_on=D(2024, 1, 1), materials=[group["ree"]])
+    make_measure(key="on-the-member", effective_on=D(2024, 2, 1), materials=[group["element"]])
+    url = "/api/v1/measures/on-the-group/"
+    suspended = {"events": [{"date": "2024-03-01", "type": "suspended"}]}
+    assert editor_client.patch(url, suspended, format="json").status_code == 200
+    expected = [("2024-01-01", "effective", "on-the-group"),
+                ("2024-02-01", "effective", "on-the-member"),
+                ("2024-03-01", "suspended", "on-the-group")]  # fmt: skip
+    assert timeline(client, "test-element") == expected
+    assert timeline(client, "test-rare-earths") == expected
+    moved = {"events": [{"date": "2023-12-01", "type": "suspended"}]}
+    assert editor_client.patch(url, moved, format="json").status_code == 200
+    assert timeline(client, "test-element")[0] == ("2023-12-01", "suspended", "on-the-group")
+    assert editor_client.patch(url, {"events": []}, format="json").status_code == 200
+    assert [e[1] for e in timeline(client, "test-element")] == ["effective", "effective"]
 
 
 def test_deleting_a_measure_or_a_material_deletes_their_rows(
@@ -78,24 +108,30 @@ def test_deleting_a_measure_or_a_material_deletes_their_rows(
     gone = make_material("Test gone", groups=[group["ree"]])
     make_measure(key="kept", effective_on=D(2024, 1, 1), materials=[group["ree"]])
     measure = make_measure(key="deleted", effective_on=D(2024, 1, 1), materials=[group["ree"]])
-    assert MatchedInForcePeriod.objects.filter(measure_id=measure.pk).exists()
+    for model in (MatchedInForcePeriod, MatchedEvent):
+        assert model.objects.filter(measure_id=measure.pk).exists()
     assert editor_client.delete("/api/v1/measures/deleted/").status_code == 204
-    assert not MatchedInForcePeriod.objects.filter(measure_id=measure.pk).exists()
     gone_pk = gone.pk
     gone.delete()
-    assert not MatchedInForcePeriod.objects.filter(material_id=gone_pk).exists()
-    assert MatchedInForcePeriod.objects.filter(material=group["element"]).exists()
+    for model in (MatchedInForcePeriod, MatchedEvent):
+        assert not model.objects.filter(measure_id=measure.pk).exists()
+        assert not model.objects.filter(material_id=gone_pk).exists()
+        assert model.objects.filter(material=group["element"]).exists()
 
 
 def test_a_save_that_moves_nothing_a_page_shows_writes_no_row(editor_client, group, make_measure):
     measure = make_measure(effective_on=D(2024, 1, 1), materials=[group["element"]])
-    table = MatchedInForcePeriod._meta.db_table
+    tables = {model._meta.db_table for model in (MatchedInForcePeriod, MatchedEvent)}
     with CaptureQueriesContext(connection) as queries:
         response = editor_client.patch(
             f"/api/v1/measures/{measure.key}/", {"title": "Renamed"}, format="json"
         )
     assert response.status_code == 200
-    written = [q["sql"] for q in queries if table in q["sql"] and not q["sql"].startswith("SELECT")]
+    written = [
+        q["sql"]
+        for q in queries
+        if any(table in q["sql"] for table in tables) and not q["sql"].startswith("SELECT")
+    ]
     assert written == []
 
 
@@ -110,6 +146,14 @@ def test_the_page_is_one_statement_on_the_matched_periods(client, demo_data):
     assert not [q for q in queries if "RECURSIVE" in q["sql"]]
 
 
+def test_a_timeline_page_is_one_statement_on_the_matched_events(client, demo_data):
+    table = MatchedEvent._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        assert timeline(client, "rare-earth-elements")
+    assert len([q for q in queries if table in q["sql"]]) == 1
+    assert not [q for q in queries if "RECURSIVE" in q["sql"]]
+
+
 def test_the_command_finds_rows_changed_behind_the_write_paths_and_rewrites_them(demo_data):
     dysprosium = Material.objects.get(slug="dysprosium")
     before = sorted(
@@ -118,6 +162,10 @@ def test_the_command_finds_rows_changed_behind_the_write_paths_and_rewrites_them
         )
     )
     MatchedInForcePeriod.objects.filter(material=dysprosium).update(starts_on=D(1990, 1, 1))
+    with pytest.raises(SystemExit):
+        call_command("rebuild_counts", "--check")
+    call_command("rebuild_counts")
+    MatchedEvent.objects.filter(material=dysprosium).first().delete()
     with pytest.raises(SystemExit):
         call_command("rebuild_counts", "--check")
     call_command("rebuild_counts")
