@@ -260,8 +260,12 @@ class StrictFilterBackend(DjangoFilterBackend):
         return loader.get_template(self.template).render({"filter": filterset}, request)
 
     def get_filterset(self, request, queryset, view):
-        """The filterset, also kept on the view (``view.filterset``) for its count."""
+        """The filterset, also kept on the view (``view.filterset``) for its count. For the
+        schema (drf-spectacular's ``swagger_fake_view``), with the form of every filter: the
+        error codes it documents are read off the form's fields."""
         view.filterset = super().get_filterset(request, queryset, view)
+        if view.filterset is not None and getattr(view, "swagger_fake_view", False):
+            view.filterset._form = view.filterset.full_form()
         return view.filterset
 
     def get_filterset_kwargs(self, request, queryset, view):
