@@ -27,7 +27,8 @@ Both are derived, never edited, and kept in the write's transaction:
   save that moves no date, event or material);
 - deleting a measure takes its contribution back (``pre_delete``);
 - a change of group membership, or deleting a material, recounts the materials whose related
-  set it changes (``m2m_changed``, ``pre_delete``/``post_delete``);
+  set it changes (``m2m_changed``, ``pre_delete``/``post_delete``), and rewrites what differs
+  of their rows stored per matched material (``matches``);
 - the synthetic generator, and the migration that added these tables, recount everything
   (``rebuild_counts``).
 
@@ -46,7 +47,12 @@ from django.db import connection, models
 from django.db.models import Count
 from django.db.models.signals import m2m_changed, post_delete, pre_delete
 
-from .matches import forget_materials, forget_measure, matches_differing, rebuild_materials
+from .matches import (
+    forget_materials,
+    forget_measure,
+    matches_differing,
+    materials_regrouped,
+)
 from .querysets import GroupGraph
 from .versioning import bump_version
 
@@ -233,7 +239,7 @@ def measures_changed(
         }
         _save_counted({pk: after[pk] for pk in recounted})
         # Their matched periods are rewritten measure by measure (``matches``), not here.
-        rebuild_counts(sorted(graph.related(materials)), with_matches=False)
+        rebuild_counts(sorted(graph.related(materials)))
         return
     related: dict[frozenset[int], set[int]] = {}
 
@@ -478,10 +484,10 @@ def _forget_materials(material_ids: list[int]) -> None:
                 )
 
 
-def rebuild_counts(material_ids: Iterable[int] | None = None, *, with_matches: bool = True) -> None:
+def rebuild_counts(material_ids: Iterable[int] | None = None) -> None:
     """Recount the materials ``material_ids`` from the stored periods, events and group links;
-    None: every material, and what every measure adds (``MeasureCounted``). With
-    ``with_matches``, their periods per matched material (``matches``) are rewritten too."""
+    None: every material, and what every measure adds (``MeasureCounted``). The rows stored
+    per matched material (``matches``) are rewritten by ``matches.rebuild_materials``."""
     from .models import Material
 
     ids = list(
@@ -497,8 +503,6 @@ def rebuild_counts(material_ids: Iterable[int] | None = None, *, with_matches: b
             ),
             batch_size=BATCH,
         )
-    if with_matches:
-        rebuild_materials(None if material_ids is None else ids)
     if not ids:
         return
     graph = _graph()
@@ -617,9 +621,9 @@ def _regrouped(sender, instance, action, pk_set, reverse, **kwargs) -> None:
     if action.startswith("pre_"):
         instance._counts_around = _regrouped_materials(members, groups)
         return
-    rebuild_counts(
-        sorted(getattr(instance, "_counts_around", set()) | _regrouped_materials(members, groups))
-    )
+    around = getattr(instance, "_counts_around", set()) | _regrouped_materials(members, groups)
+    rebuild_counts(sorted(around))
+    materials_regrouped(around)
 
 
 def _material_deleting(sender, instance, **kwargs) -> None:
@@ -632,7 +636,9 @@ def _material_deleting(sender, instance, **kwargs) -> None:
 
 
 def _material_deleted(sender, instance, **kwargs) -> None:
-    rebuild_counts(sorted(getattr(instance, "_counts_around", set())))
+    around = getattr(instance, "_counts_around", set())
+    rebuild_counts(sorted(around))
+    materials_regrouped(around)
 
 
 def connect_signals() -> None:

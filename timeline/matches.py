@@ -24,8 +24,9 @@ Derived, never edited, and kept in the write's transaction by the same paths as 
   (``measures_rewritten``);
 - deleting a measure deletes its rows (``forget_measure``);
 - regrouping materials, or deleting one, rewrites the rows of the materials whose related set
-  changed (``rebuild_materials``, called by ``counts.rebuild_counts``);
-- the migration that added the table and the synthetic generator fill it (``rebuild_counts``).
+  changed, only those that differ (``materials_regrouped``, called with the counts' recount);
+- the migrations that added the tables, the synthetic generator and ``manage.py
+  rebuild_counts`` write them all (``rebuild_materials``).
 
 A check after every test of the suite holds it equal to a rebuild (``matches_differing``).
 """
@@ -125,7 +126,8 @@ class MatchedEvent(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                fields=["material", "date", "type", "event"], name="matched_event_page_idx"
+                fields=["material", "date", "type", "event", "measure"],
+                name="matched_event_page_idx",
             ),
         ]
 
@@ -146,14 +148,18 @@ def _table(model=MatchedInForcePeriod) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+def _quoted(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
 def _key() -> str:
-    return connection.ops.quote_name("key")
+    return _quoted("key")
 
 
 def _columns(model) -> str:
     if model is MatchedInForcePeriod:
         return f"material_id, measure_id, effective_on, {_key()}, starts_on, ends_before"
-    return "material_id, measure_id, event_id, date, type"
+    return f"material_id, measure_id, event_id, {_quoted('date')}, {_quoted('type')}"
 
 
 def _graph() -> GroupGraph:
@@ -276,10 +282,88 @@ def measures_rewritten(
             (MatchedInForcePeriod, row)
             for row in _period_rows(pk, key, effective_on, periods, matched)
         } | {(MatchedEvent, row) for row in _event_rows(pk, events[pk], matched)}
-    changed = [pk for pk in ids if stored[pk] != wanted[pk]]
-    _delete("measure_id", changed)
+    gone = [entry for pk in ids for entry in stored[pk] - wanted[pk]]
+    new = [entry for pk in ids for entry in wanted[pk] - stored[pk]]
+    periods_gone = [row for kind, row in gone if kind is MatchedInForcePeriod]
+    events_gone = [row for kind, row in gone if kind is MatchedEvent]
+    with connection.cursor() as cursor:  # each found by its measure's index
+        if periods_gone:
+            cursor.executemany(
+                f"DELETE FROM {_table(MatchedInForcePeriod)} WHERE measure_id = %s AND "
+                f"material_id = %s AND starts_on = %s AND effective_on = %s AND {_key()} = %s",
+                [(row[1], row[0], row[4], row[2], row[3]) for row in periods_gone],
+            )
+        if events_gone:
+            cursor.executemany(
+                f"DELETE FROM {_table(MatchedEvent)} WHERE measure_id = %s AND material_id = %s "
+                f"AND event_id = %s AND {_quoted('date')} = %s AND {_quoted('type')} = %s",
+                [(row[1], row[0], row[2], row[3], row[4]) for row in events_gone],
+            )
     for model in (MatchedInForcePeriod, MatchedEvent):
-        _insert(model, (row for pk in changed for kind, row in wanted[pk] if kind is model))
+        _insert(model, (row for kind, row in new if kind is model))
+
+
+def materials_regrouped(material_ids: Iterable[int]) -> None:
+    """Bring in step the rows of ``material_ids``, whose related sets a regrouping (or a
+    material's deletion) changed: for each, the measures matching it now are compared with
+    those its rows hold, and only the difference is written (the rows of a measure that still
+    matches are unchanged: a regrouping moves no period or event). When most of what it holds
+    is gone, its rows are rewritten whole."""
+    from .models import MeasureMaterial
+
+    graph = _graph()
+    for material in sorted(set(material_ids)):
+        listing = MeasureMaterial.objects.filter(material_id__in=graph.related([material]))
+        matching = set(listing.values_list("measure_id", flat=True))
+        for model in (MatchedInForcePeriod, MatchedEvent):
+            held = set(
+                model.objects.filter(material_id=material)
+                .values_list("measure_id", flat=True)
+                .distinct()
+            )
+            gone, added = held - matching, matching - held
+            if len(gone) > len(matching):
+                _delete_of_material(model, material, None)
+                gone, added = set(), matching
+            _delete_of_material(model, material, sorted(gone))
+            _insert(model, _rows_matching(model, material, sorted(added)))
+
+
+def _delete_of_material(model, material_id: int, measure_ids: list[int] | None) -> None:
+    """Delete ``material_id``'s rows of the measures ``measure_ids`` (None: all of them)."""
+    table = _table(model)
+    with connection.cursor() as cursor:
+        if measure_ids is None:
+            cursor.execute(f"DELETE FROM {table} WHERE material_id = %s", [material_id])
+        for batch in _batches(measure_ids or ()):
+            cursor.execute(
+                f"DELETE FROM {table} WHERE measure_id IN ({', '.join(['%s'] * len(batch))}) "
+                "AND material_id = %s",
+                [*batch, material_id],
+            )
+
+
+def _rows_matching(model, material_id: int, measure_ids: list[int]) -> Iterable[tuple]:
+    """The rows of ``model`` for the measures ``measure_ids`` matching ``material_id``."""
+    from .models import MeasureEvent
+    from .periods import InForcePeriod
+
+    for batch in _batches(measure_ids):
+        if model is MatchedInForcePeriod:
+            periods = (
+                InForcePeriod.objects.filter(measure_id__in=batch)
+                .values_list(
+                    "measure_id", "measure__effective_on", "measure__key", "starts_on",
+                    "ends_before",
+                )
+                .distinct()
+            )  # fmt: skip
+            yield from ((material_id, *row) for row in periods if row[1] is not None)
+        else:
+            events = MeasureEvent.objects.filter(measure_id__in=batch).values_list(
+                "measure_id", "id", "date", "type"
+            )
+            yield from ((material_id, *row) for row in events)
 
 
 def forget_measure(measure_id: int) -> None:

@@ -21,7 +21,7 @@ from django.utils.text import slugify
 
 from .counts import InForceCountChange, InForceCountMonth, TimelineEventCount, rebuild_counts
 from .importers import DEMO_FILES, load, read_documents
-from .matches import MatchedEvent, MatchedInForcePeriod
+from .matches import MatchedEvent, MatchedInForcePeriod, rebuild_materials
 from .models import (
     Authority,
     Confidence,
@@ -125,6 +125,7 @@ def generate(*, measures: int, seed: int, batch_size: int = 5000, progress=None)
             cursor.execute(statement)
         cursor.execute("ANALYZE")  # fresh planner statistics for the new rows
         rebuild_counts()  # the periods and events were written in bulk, the counts not kept
+        rebuild_materials()  # nor the rows stored per matched material
         kept = (InForceCountChange, InForceCountMonth, TimelineEventCount)
         for model in (*kept, MatchedInForcePeriod, MatchedEvent):
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -8,7 +8,7 @@ def count(apps, schema_editor):
     """Count what databases written before these tables already hold."""
     from timeline.counts import rebuild_counts
 
-    rebuild_counts(with_matches=False)  # their table comes with the next migration
+    rebuild_counts()
 
 
 

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('measure', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='timeline.measure')),
             ],
             options={
-                'indexes': [models.Index(fields=['material', 'date', 'type', 'event'], name='matched_event_page_idx')],
+                'indexes': [models.Index(fields=['material', 'date', 'type', 'event', 'measure'], name='matched_event_page_idx')],
             },
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from timeline.counts import counts_differing, rebuild_counts
+from timeline.matches import rebuild_materials
 
 
 class Command(BaseCommand):
@@ -28,4 +29,5 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             rebuild_counts()
+            rebuild_materials()
         self.stdout.write("Recounted every material.")
