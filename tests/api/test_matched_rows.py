@@ -170,6 +170,13 @@ def test_the_command_finds_rows_changed_behind_the_write_paths_and_rewrites_them
         call_command("rebuild_counts", "--check")
     call_command("rebuild_counts")
     call_command("rebuild_counts", "--check")
+    with connection.cursor() as cursor:  # rewritten without their page indexes, then rebuilt
+        for model in (MatchedInForcePeriod, MatchedEvent):
+            (index,) = model._meta.indexes
+            constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+            assert constraints[index.name]["columns"] == [
+                model._meta.get_field(name.lstrip("-")).column for name in index.fields
+            ]
     assert before == sorted(
         MatchedInForcePeriod.objects.filter(material=dysprosium).values_list(
             "measure_id", "starts_on", "ends_before"
