@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import itertools
+from collections import Counter
 from collections.abc import Iterable
 
 from django.db import connection, models
@@ -202,19 +203,20 @@ def _event_rows(
     ]
 
 
+def _normalized(model, row: tuple) -> tuple:
+    """A row of ``model``'s table as read in SQL (``_columns``), with dates as dates."""
+    if model is MatchedInForcePeriod:
+        material, measure, effective_on, key, starts_on, ends_before = row
+        return (material, measure, _day(effective_on), key, _day(starts_on), _day(ends_before))
+    material, measure, event, date, type_ = row
+    return (material, measure, event, _day(date), type_)
+
+
 def _stored(model, where: str, params: list) -> set[tuple]:
     """Rows of ``model``'s table, as tuples of ``_columns`` (dates as dates)."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {_columns(model)} FROM {_table(model)} WHERE {where}", params)
-        if model is MatchedInForcePeriod:
-            return {
-                (material, measure, _day(effective_on), key, _day(starts_on), _day(ends_before))
-                for material, measure, effective_on, key, starts_on, ends_before in cursor
-            }
-        return {
-            (material, measure, event, _day(date), type_)
-            for material, measure, event, date, type_ in cursor
-        }
+        return {_normalized(model, row) for row in cursor}
 
 
 def _batches(items: Iterable) -> Iterable[list]:
@@ -353,6 +355,7 @@ def _rows_matching(model, material_id: int, measure_ids: list[int]) -> Iterable[
         if model is MatchedInForcePeriod:
             periods = (
                 InForcePeriod.objects.filter(measure_id__in=batch)
+                .order_by()  # the default order would add the listed material to DISTINCT
                 .values_list(
                     "measure_id", "measure__effective_on", "measure__key", "starts_on",
                     "ends_before",
@@ -481,13 +484,18 @@ def _page_index_built_after(model):
 
 
 def matches_differing() -> list[str]:
-    """The materials whose rows differ from a rebuild (empty when all is current)."""
+    """The materials whose rows differ from a rebuild, a row held twice included (empty when
+    all is current)."""
     graph = _graph()
     differing = set()
     for model, expected in (
         (MatchedInForcePeriod, _expected_periods(None, graph)),
         (MatchedEvent, _expected_events(None, graph)),
     ):
-        for row in set(expected) ^ _stored(model, "1 = 1", []):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {_columns(model)} FROM {_table(model)}")
+            held = Counter(_normalized(model, row) for row in cursor)
+        wanted = Counter(expected)
+        for row in (wanted - held) + (held - wanted):
             differing.add(f"{model._meta.verbose_name}, material {row[0]}")
     return sorted(differing)

@@ -82,6 +82,22 @@ def test_joining_and_leaving_a_group_moves_the_groups_measures_onto_and_off_the_
     assert timeline(client, "test-newcomer") == []
 
 
+def test_a_measure_listing_several_materials_joins_a_group_once(
+    client, group, make_material, make_measure
+):
+    # It lists three materials, each of which it now matches the group through.
+    listed = [make_material(f"Test listed {n}") for n in range(3)]
+    make_measure(key="on-three", effective_on=D(2024, 1, 1), materials=listed)
+    make_measure(key="on-the-element", effective_on=D(2023, 1, 1), materials=[group["element"]])
+    for material in listed:
+        material.groups.add(group["ree"])
+    assert page(client, "test-rare-earths") == ["on-three", "on-the-element"]
+    assert [key for _, _, key in timeline(client, "test-rare-earths")] == [
+        "on-the-element",
+        "on-three",
+    ]
+
+
 def test_events_added_moved_and_removed_move_every_matching_materials_timeline(
     editor_client, client, group, make_measure
 ):
@@ -166,6 +182,12 @@ def test_the_command_finds_rows_changed_behind_the_write_paths_and_rewrites_them
         call_command("rebuild_counts", "--check")
     call_command("rebuild_counts")
     MatchedEvent.objects.filter(material=dysprosium).first().delete()
+    with pytest.raises(SystemExit):
+        call_command("rebuild_counts", "--check")
+    call_command("rebuild_counts")
+    held_twice = MatchedEvent.objects.filter(material=dysprosium).first()
+    held_twice.pk = None
+    held_twice.save()  # the same row again
     with pytest.raises(SystemExit):
         call_command("rebuild_counts", "--check")
     call_command("rebuild_counts")
