@@ -374,16 +374,20 @@ def count_queries(targets: list[Target], database_url: str, questions: dict[str,
 
 def scaling(args) -> list[dict]:
     """Operation 1 under varied traffic, RegWatch with one worker and default settings, at
-    each size (SQLite), and on PostgreSQL at the largest unless ``--db sqlite``."""
+    each size (SQLite), and on PostgreSQL at the largest (or ``--postgres-measures``) unless
+    ``--db sqlite``."""
     op = "measures_in_force"
     databases = [(size, "SQLite") for size in args.scaling]
     if args.db == "postgres":
-        databases.append((max(args.scaling), "PostgreSQL"))
+        databases.append((args.postgres_measures or max(args.scaling), "PostgreSQL"))
     rows = []
     for size, kind in databases:
-        sqlite_path = build_sqlite(size, args.seed)
-        url = f"sqlite:///{sqlite_path}" if kind == "SQLite" else build_postgres(size, args.seed)
-        space = Space(sqlite_path)
+        if kind == "SQLite":
+            sqlite_path = build_sqlite(size, args.seed)
+            url, space = f"sqlite:///{sqlite_path}", Space(sqlite_path)
+        else:
+            url = build_postgres(size, args.seed)
+            space = Space(postgres_url=url)
         with ExitStack() as stack:
             target = start_regwatch(stack, "RegWatch (gunicorn, 1w)", url, 1)
             target.operations = (op,)
@@ -431,6 +435,9 @@ def main() -> None:
                         help="postgres (the default): the scaling table adds PostgreSQL at its "
                              "largest size, in the database BENCH_POSTGRES_URL names (emptied "
                              "and filled unless it holds that dataset); sqlite: SQLite only")  # fmt: skip
+    parser.add_argument("--postgres-measures", type=int,
+                        help="the size of the scaling table's PostgreSQL row (default: the "
+                             "largest of --scaling)")  # fmt: skip
     args = parser.parse_args()
 
     sqlite_path = build_sqlite(args.measures, args.seed)

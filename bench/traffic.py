@@ -18,12 +18,21 @@ class Space:
     """Everything a question can name: every material, every measure key, every day from
     1995 to 2028, and event windows of one week to one year."""
 
-    def __init__(self, sqlite_path: Path):
+    def __init__(self, sqlite_path: Path | None = None, *, postgres_url: str | None = None):
+        """The space of the dataset in the SQLite file ``sqlite_path``, or in the PostgreSQL
+        database ``postgres_url``."""
+        materials = "SELECT slug FROM timeline_material ORDER BY slug"
+        keys = "SELECT key FROM timeline_measure ORDER BY key"
+        if postgres_url is not None:
+            import psycopg
+
+            with psycopg.connect(postgres_url) as db:
+                self.materials = [s for (s,) in db.execute(materials)]
+                self.keys = sorted(k for (k,) in db.execute(keys))  # as SQLite sorts them
+            return
         with sqlite3.connect(sqlite_path) as db:
-            self.materials = [
-                s for (s,) in db.execute("SELECT slug FROM timeline_material ORDER BY slug")
-            ]
-            self.keys = [k for (k,) in db.execute("SELECT key FROM timeline_measure ORDER BY key")]
+            self.materials = [s for (s,) in db.execute(materials)]
+            self.keys = [k for (k,) in db.execute(keys)]
 
     def day(self, rng: random.Random) -> datetime.date:
         return FIRST_DAY + datetime.timedelta(days=rng.randint(0, (LAST_DAY - FIRST_DAY).days))
