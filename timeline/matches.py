@@ -50,6 +50,17 @@ PeriodRow = tuple[int, int, datetime.date, str, datetime.date, datetime.date | N
 EventRow = tuple[int, int, int, datetime.date, str]
 
 
+def _derived_link(to: str, **options) -> models.ForeignKey:
+    """A link from a derived row: no constraint, and nothing done on delete (the write paths
+    delete the rows in SQL, not one signal per row through the cascade)."""
+    return models.ForeignKey(
+        to,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        **{"related_name": "+", **options},
+    )
+
+
 class MatchedInForcePeriodQuerySet(models.QuerySet):
     def in_page_order(self, material_id: int, day: datetime.date) -> models.QuerySet:
         """Ids of the measures matching the material ``material_id`` in force on ``day``, in the
@@ -69,16 +80,8 @@ class MatchedInForcePeriod(models.Model):
     no end yet) and matches ``material``; ``effective_on`` and ``key`` are the measure's, for
     the list's order."""
 
-    material = models.ForeignKey(
-        "timeline.Material",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # the page index leads with it
-        related_name="+",
-    )
-    measure = models.ForeignKey(
-        "timeline.Measure", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
+    material = _derived_link("timeline.Material", db_index=False)  # the page index leads
+    measure = _derived_link("timeline.Measure")
     effective_on = models.DateField(help_text="The measure's entry into force.")
     key = models.SlugField(max_length=100, db_index=False, help_text="The measure's key.")
     starts_on = models.DateField()
@@ -105,23 +108,9 @@ class MatchedEvent(models.Model):
     """``event``, of ``measure``, which matches ``material``; ``date`` and ``type`` are the
     event's, for the timeline's order (date, type, id)."""
 
-    material = models.ForeignKey(
-        "timeline.Material",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # the page index leads with it
-        related_name="+",
-    )
-    event = models.ForeignKey(
-        "timeline.MeasureEvent",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # read through the page index
-        related_name="matches",
-    )
-    measure = models.ForeignKey(
-        "timeline.Measure", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
+    material = _derived_link("timeline.Material", db_index=False)  # the page index leads
+    event = _derived_link("timeline.MeasureEvent", db_index=False, related_name="matches")
+    measure = _derived_link("timeline.Measure")
     date = models.DateField()
     type = models.CharField(max_length=20)
 
