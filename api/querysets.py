@@ -24,7 +24,7 @@ def measure_queryset() -> QuerySet[Measure]:
             ),
             Prefetch(
                 "events",
-                queryset=MeasureEvent.objects.filter(derived=False).order_by("date", "type", "id"),
+                queryset=MeasureEvent.objects.recorded().order_by("date", "type", "id"),
                 to_attr="recorded_events",
             ),
             "sources",

@@ -326,7 +326,7 @@ class MeasureEventInline(admin.TabularInline):
     verbose_name_plural = "events (the announcement, entry into force and end come from the dates)"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(derived=False)
+        return super().get_queryset(request).recorded()
 
 
 class MeasureSourceInline(admin.TabularInline):

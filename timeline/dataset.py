@@ -166,7 +166,7 @@ def measures_with_parts(queryset: QuerySet[Measure] | None = None) -> QuerySet[M
             ),
             Prefetch(
                 "events",
-                queryset=MeasureEvent.objects.filter(derived=False).order_by("date", "type", "id"),
+                queryset=MeasureEvent.objects.recorded().order_by("date", "type", "id"),
                 to_attr="recorded_events",
             ),
             "sources",

@@ -95,7 +95,7 @@ def measure_parts_many(ids: list[int]) -> dict[int, dict[str, list]]:
     links = MeasureMaterial.objects.filter(measure_id__in=ids).order_by("material__slug")
     for pk, slug, scope in links.values_list("measure_id", "material__slug", "scope"):
         parts[pk]["materials"].append({"material": slug, "scope": scope})
-    events = MeasureEvent.objects.filter(measure_id__in=ids, derived=False)
+    events = MeasureEvent.objects.recorded().filter(measure_id__in=ids)
     for pk, date, precision, type_, note, url, scheduled in events.order_by(
         "date", "type", "id"
     ).values_list(

@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 from .history import measure_history
 from .periods import InForcePeriod, rebuild_in_force_periods  # noqa: F401  (a model of this app)
 from .precision import DatePrecision, PartialDate, period_start, starts_its_period
-from .querysets import MaterialQuerySet, MeasureQuerySet
+from .querysets import MaterialQuerySet, MeasureEventQuerySet, MeasureQuerySet
 from .status import (
     SUSPENSION_EVENTS,
     MeasureStatus,
@@ -600,11 +600,11 @@ class Measure(models.Model):
         events, and the stored in-force periods (``periods.py``) with its dates, events and
         materials. Call after the measure and its nested parts are saved, in their
         transaction."""
-        suspensions = self.events.filter(derived=False, type__in=SUSPENSION_EVENTS).exists()
+        suspensions = self.events.recorded().filter(type__in=SUSPENSION_EVENTS).exists()
         if suspensions != self.has_suspension_events:
             self.has_suspension_events = suspensions
             Measure.objects.filter(pk=self.pk).update(has_suspension_events=suspensions)
-        recorded = set(self.events.filter(derived=False).values_list("date", "type"))
+        recorded = set(self.events.recorded().values_list("date", "type"))
         wanted = set(self.implied_events(recorded))
         existing = {
             (event.date, event.type, event.date_precision): event.pk
@@ -669,6 +669,8 @@ class MeasureEvent(models.Model):
         "fact. Clear it once a source confirms the event.",
     )
     date_precision = precision_field("the date")
+
+    objects = MeasureEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["date", "type", "id"]

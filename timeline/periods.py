@@ -103,9 +103,11 @@ def rebuild_in_force_periods(measure_ids: Iterable[int]) -> None:
     if not ids:
         return
     events: dict[int, list] = defaultdict(list)
-    suspensions = MeasureEvent.objects.filter(
-        measure_id__in=ids, derived=False, type__in=SUSPENSION_EVENTS
-    ).values_list("measure_id", "date", "type")
+    suspensions = (
+        MeasureEvent.objects.recorded()
+        .filter(measure_id__in=ids, type__in=SUSPENSION_EVENTS)
+        .values_list("measure_id", "date", "type")
+    )
     for measure_id, date, type_ in suspensions:
         events[measure_id].append((date, type_))
     materials: dict[int, list[int]] = defaultdict(list)

@@ -276,6 +276,13 @@ class GroupGraph:
         return self._reach(material_ids, self.down)
 
 
+class MeasureEventQuerySet(models.QuerySet):
+    def recorded(self) -> MeasureEventQuerySet:
+        """The events a source records, not those put on the timeline from the measure's own
+        dates (``derived``)."""
+        return self.filter(derived=False)
+
+
 class MaterialQuerySet(models.QuerySet):
     def group_graph(self) -> GroupGraph:
         """Every group link, read once (see ``GroupGraph``)."""

@@ -223,11 +223,11 @@ def save_measure(
         plan(
             wanted_events,
             lambda: sorted(
-                measure.events.filter(derived=False).values_list(
+                measure.events.recorded().values_list(
                     "date", "date_precision", "type", "note", "source_url", "scheduled"
                 )
             ),
-            lambda rows=rows: _replace(measure, measure.events.filter(derived=False), rows),
+            lambda rows=rows: _replace(measure, measure.events.recorded(), rows),
         )
     if sources is not None:
         sources = list(sources)
