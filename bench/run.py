@@ -465,7 +465,7 @@ def main() -> None:
             agree = {op: agree[op] and same[op] for op in agree}
             tables["repeated"] = load(targets, args, lambda r, op: [fixed[op]])
         memory = {t.name: worker_rss_mb(t.pidfile) for t in targets if t.pidfile}
-    scaled = scaling(args) if args.scaling else []
+    scaled = scaling(args) if args.scaling or args.postgres_measures else []
     write_results(tables, agree, memory, scaled, args)
     if not all(agree.values()):
         sys.exit(f"servers returned different rows: {agree}")
