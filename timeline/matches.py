@@ -42,6 +42,7 @@ from collections.abc import Iterable
 from django.db import connection, models
 
 from .querysets import GroupGraph
+from .representation.store import day_from_sql
 
 BATCH = 500
 # (material_id, measure_id, effective_on, key, starts_on, ends_before)
@@ -159,11 +160,6 @@ def _graph() -> GroupGraph:
     return Material.objects.group_graph()
 
 
-def _day(value) -> datetime.date | None:
-    """A date column read in SQL: SQLite gives its ISO text."""
-    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
-
-
 def _period_rows(
     measure_id: int,
     key: str,
@@ -196,9 +192,10 @@ def _normalized(model, row: tuple) -> tuple:
     """A row of ``model``'s table as read in SQL (``_columns``), with dates as dates."""
     if model is MatchedInForcePeriod:
         material, measure, effective_on, key, starts_on, ends_before = row
-        return (material, measure, _day(effective_on), key, _day(starts_on), _day(ends_before))
+        starts_on, ends_before = day_from_sql(starts_on), day_from_sql(ends_before)
+        return (material, measure, day_from_sql(effective_on), key, starts_on, ends_before)
     material, measure, event, date, type_ = row
-    return (material, measure, event, _day(date), type_)
+    return (material, measure, event, day_from_sql(date), type_)
 
 
 def _stored(model, where: str, params: list) -> set[tuple]:

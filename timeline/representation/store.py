@@ -94,13 +94,13 @@ def _nested(name: str, ids: list[int]) -> defaultdict[int, list[tuple]]:
     return groups
 
 
-def _day(value) -> datetime.date | None:
+def day_from_sql(value) -> datetime.date | None:
     """A date column read without the ORM: SQLite gives its ISO text."""
     return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _iso(value) -> str | None:
-    return _day(value).isoformat() if value is not None else None
+    return day_from_sql(value).isoformat() if value is not None else None
 
 
 def build(ids: Iterable[int]) -> dict[int, tuple[Representation, datetime.datetime]]:
@@ -115,7 +115,7 @@ def build(ids: Iterable[int]) -> dict[int, tuple[Representation, datetime.dateti
     for row in Measure.objects.filter(pk__in=ids).values(*_OWN_FIELDS):
         pk = row["id"]
         events = [
-            (_day(day), precision, kind, note, url, bool(flag))
+            (day_from_sql(day), precision, kind, note, url, bool(flag))
             for day, precision, kind, note, url, flag in nested["events"][pk]
         ]
         body = {
@@ -298,7 +298,10 @@ def status_on_day(
 ) -> tuple[MeasureStatus | None, bool, bool]:
     """(status, status_confirmed, status_certain) on ``day`` by the rules in
     ``timeline.status``, over stored status inputs (see ``MeasureRepresentation``)."""
-    dates = {name: (_day(value), precision) for name, (value, precision) in inputs["dates"].items()}
+    dates = {
+        name: (day_from_sql(value), precision)
+        for name, (value, precision) in inputs["dates"].items()
+    }
     plain = {name: value for name, (value, _) in dates.items()}
     events = [
         (datetime.date.fromisoformat(date), precision, type_, scheduled)
