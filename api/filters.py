@@ -408,19 +408,16 @@ class MeasureFilterSet(FilterSet):
         }
 
     @cached_property
-    def _page_ids(self) -> QuerySet | None:
-        materials = self.form.cleaned_data.get("material")
-        if self._given() != {"material", "in_force_on"} or len(materials) != 1:
-            return None
-        day = self.form.cleaned_data["in_force_on"]
-        return MatchedInForcePeriod.objects.in_page_order(materials[0].pk, day)
-
     def page_ids(self) -> QuerySet | None:
         """The ids of the filtered list in page order, read cheaper than from the filtered
         list, or None. For one ``material`` with ``in_force_on`` alone, in the default order:
         the measures' periods per matched material (``timeline.matches``), one index range read
         up to the page."""
-        return self._page_ids
+        materials = self.form.cleaned_data.get("material")
+        if self._given() != {"material", "in_force_on"} or len(materials) != 1:
+            return None
+        day = self.form.cleaned_data["in_force_on"]
+        return MatchedInForcePeriod.objects.in_page_order(materials[0].pk, day)
 
     def count_queryset(self) -> QuerySet | int | None:
         """What counts the filtered list cheaper than counting it (a query, or the number
@@ -448,8 +445,8 @@ class MeasureFilterSet(FilterSet):
         return queryset.matching_materials(coded.material_ids)
 
     def filter_in_force_on(self, queryset, name, day):
-        if self.page_ids() is not None:  # the same measures, and no group expansion to read
-            return queryset.filter(pk__in=self.page_ids())
+        if self.page_ids is not None:  # the same measures, and no group expansion to read
+            return queryset.filter(pk__in=self.page_ids)
         if self.form.cleaned_data.get("material"):
             return queryset.in_force_on_listing(day, self.material_ids, matches=self.kept_count)
         return queryset.in_force_on(day)

@@ -127,8 +127,7 @@ class RowPagesMixin(ConditionalListMixin):
     def page_ids(self) -> QuerySet | None:
         """The list's ids in page order, read cheaper than from the filtered list, or None
         (the filterset's, see ``MeasureFilterSet.page_ids``)."""
-        filterset = getattr(self, "filterset", None)
-        return getattr(filterset, "page_ids", lambda: None)()
+        return getattr(getattr(self, "filterset", None), "page_ids", None)
 
     def filters_given(self) -> bool:
         """Whether the request narrows the list by any filter (paging is not one)."""

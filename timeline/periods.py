@@ -129,7 +129,7 @@ def rebuild_in_force_periods(measure_ids: Iterable[int]) -> None:
             material_ids=materials[pk],
         )
         rows += own
-        periods = [(row.starts_on, row.ends_before) for row in own]
+        periods = {(row.starts_on, row.ends_before) for row in own}  # a row per listed material
         ordered[pk] = (key, effective_on, periods, materials[pk])
     old_rows = stored_period_rows(ids)
     InForcePeriod.objects.filter(measure_id__in=ids).delete()
