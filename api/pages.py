@@ -14,18 +14,6 @@ from django.utils import timezone
 from timeline.precision import partial_date_text
 from timeline.representation import store as representation
 
-EVENT_ROW_FIELDS = (
-    "date",
-    "date_precision",
-    "type",
-    "note",
-    "source_url",
-    "scheduled",
-    "derived",
-    "measure__key",
-    "measure__title",
-)
-
 
 def _datetime(value) -> str:
     text = value.isoformat()

@@ -4,8 +4,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from timeline.models import Material, Measure, MeasureEvent, MeasureMaterial, MeasureRelation
-
-from .pages import EVENT_ROW_FIELDS
+from timeline.page_rows import EVENT_ROW_FIELDS
 
 
 def measure_queryset() -> QuerySet[Measure]:

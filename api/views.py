@@ -26,6 +26,7 @@ from timeline.models import (
     Sector,
     normalize_hs_code,
 )
+from timeline.page_rows import EVENT_ROW_FIELDS
 from timeline.querysets import events_matching
 from timeline.representation import store as representation
 from timeline.services import MeasureInUse, delete_measure, restore_version
@@ -43,7 +44,7 @@ from .exceptions import Conflict
 from .exports.columns import EVENT_COLUMNS, MATERIAL_COLUMNS, MEASURE_COLUMNS
 from .exports.views import ALL_FORMATS, DATED, NOT_EXPORTED, TABULAR, ExportMixin
 from .facets import FacetsMixin
-from .pages import EVENT_ROW_FIELDS, event_page, measure_page
+from .pages import event_page, measure_page
 from .parameters import StrictQueryParametersMixin
 from .querysets import event_queryset, material_queryset, measure_queryset
 from .response_cache import SharedReadMixin

@@ -38,6 +38,11 @@ from prometheus_client import (
     multiprocess,
 )
 
+DIRECT_READS = Counter(
+    "regwatch_direct_reads",
+    "Anonymous API reads answered in front of Django (api.direct_reads), by operation.",
+    ["operation"],
+)
 SHARED_CACHE_ANSWERS = Counter(
     "regwatch_shared_cache_answers",
     "Anonymous API reads answered from the shared response cache, by outcome "

@@ -190,6 +190,9 @@ REGWATCH_API_REQUIRE_AUTH = env.bool("REGWATCH_API_REQUIRE_AUTH", default=False)
 # Seconds an API answer (and, inside Django, a list page or a measure) may be served from the
 # cache; every write and the turn of the day invalidate it at once (0 turns read caching off).
 REGWATCH_READ_CACHE_SECONDS = env.int("REGWATCH_READ_CACHE_SECONDS", default=300)
+# The four most asked anonymous reads answered in front of Django's middleware and DRF, with
+# the same bytes (api/direct_reads.py); false sends them through the whole stack.
+REGWATCH_DIRECT_READS = env.bool("REGWATCH_DIRECT_READS", default=True)
 # Requests per client, as "N/second|minute|hour|day"; empty turns a limit off.
 REGWATCH_THROTTLE_ANON = env.str("REGWATCH_THROTTLE_ANON", default="120/minute") or None
 REGWATCH_THROTTLE_USER = env.str("REGWATCH_THROTTLE_USER", default="1200/minute") or None

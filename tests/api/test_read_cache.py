@@ -2,69 +2,25 @@
 from stored bytes until a write or a new day, without weakening rate limits, authentication or
 conditional GET. Requests go through the WSGI application as a server would call it."""
 
-import json
 import os
-from dataclasses import dataclass
-from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils.datastructures import CaseInsensitiveMapping
 from knox.models import AuthToken
 from rest_framework.authentication import BaseAuthentication
 
-from api.response_cache import SharedResponseCache
 from api.views import MeasureViewSet
+from tests.wsgi_client import wsgi_client
 
 DETAIL = "/api/v1/measures/cn-mofcom-2025-62/"
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: CaseInsensitiveMapping
-    content: bytes
-
-    def json(self):
-        return json.loads(self.content)
 
 
 @pytest.fixture
 def read_cache(settings, real_cache):
     settings.REGWATCH_READ_CACHE_SECONDS = 300
-
-
-def wsgi_client():
-    """GET through the WSGI stack, as a server (one worker) would call it. Like Django's test
-    client, it keeps the test's database connection open across the request (the test runs
-    inside a transaction)."""
-    application = SharedResponseCache(WSGIHandler())
-
-    def get(path: str, **headers: str) -> Answer:
-        path_info, _, query = path.partition("?")
-        environ = {"PATH_INFO": path_info, "QUERY_STRING": query, "HTTP_HOST": "testserver"}
-        environ.update({"HTTP_" + name.upper().replace("-", "_"): v for name, v in headers.items()})
-        setup_testing_defaults(environ)
-        sent = {}
-        for signal in (request_started, request_finished):
-            signal.disconnect(close_old_connections)
-        try:
-            chunks = application(
-                environ, lambda status, headers, *_: sent.update(s=status, h=headers)
-            )
-            content = b"".join(chunks)
-            getattr(chunks, "close", lambda: None)()
-        finally:
-            for signal in (request_started, request_finished):
-                signal.connect(close_old_connections)
-        return Answer(int(sent["s"].split()[0]), CaseInsensitiveMapping(dict(sent["h"])), content)
-
-    return get
 
 
 @pytest.fixture

@@ -1,0 +1,337 @@
+"""Direct reads: the API's four most asked questions, answered in front of Django's middleware
+and DRF's views when asked in their plain form by an anonymous client.
+
+The questions (``bench.traffic`` asks them):
+
+- one measure: ``GET /api/v1/measures/{key}/``;
+- the measures matching one material in force on a day: ``GET /api/v1/measures/?material=
+  {slug}&in_force_on={YYYY-MM-DD}``;
+- a material's timeline: ``GET /api/v1/materials/{slug}/timeline/``;
+- events in a date range: ``GET /api/v1/events/?date_after=...&date_before=...`` (either or
+  both);
+
+each list with ``page`` and ``page_size`` or not. Answering one through the whole stack cost
+1 to 3 ms of CPU, most of it in fifteen middleware, DRF's request, negotiation and filterset
+machinery and the ORM's building of statements (``bench/cpu.md``). Here the same answer is
+computed by the same domain functions (``timeline.page_rows``, ``timeline.representation``,
+``timeline.counts``), built into the same JSON by the same page builders (``api.pages``),
+paginated by the API's own paginator and shaped by the middleware that shape an answer to
+such a request (security headers, CORS, ``Content-Length``, framing), taken from
+``settings.MIDDLEWARE`` in their order. Tests hold every answer, body and headers, equal to
+Django's (``tests/api/test_direct_reads.py``).
+
+Everything else passes to Django unchanged: another method or address, a signed-in client
+(``Authorization`` or a session cookie), a conditional request, a body, ``Accept`` other than
+JSON, any parameter outside the forms above or given twice, an unknown material or measure,
+a page past the last, a throttled client, an address Django would redirect or refuse. So every
+error keeps its one source, the API's own answer. Direct answers are counted in the
+``regwatch_direct_reads`` metric (django-prometheus does not see them)."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signals
+from django.core.exceptions import DisallowedHost
+from django.core.handlers.wsgi import WSGIRequest
+from django.http import HttpResponse, parse_cookie
+from django.utils.cache import patch_vary_headers
+from django.utils.dateparse import parse_datetime
+from django.utils.module_loading import import_string
+from knox.auth import TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+
+from ops.metrics import DIRECT_READS
+from timeline import page_rows
+from timeline.counts import measures_in_force_count, timeline_event_count
+from timeline.representation import store as representation
+
+from . import views
+from .conditional import etag_for, last_modified_with_status
+from .pages import event_page, measure_page
+from .pagination import PageNumberPagination
+from .renderers import ORJSONRenderer
+from .response_cache import throttles_allow
+
+logger = logging.getLogger(__name__)
+
+# The middleware that change the answer to a plain anonymous GET of these addresses, run around
+# a direct answer in the order settings.MIDDLEWARE gives them.
+SHAPING = {
+    "django.middleware.security.SecurityMiddleware",  # HTTPS redirect, security headers
+    "corsheaders.middleware.CorsMiddleware",  # Vary: origin, CORS headers
+    "api.middleware.CommonMiddleware",  # refused user agents, Content-Length
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",  # X-Frame-Options
+}
+# The middleware that do not: each leaves such a request and its answer as they are (a read
+# needs no CSRF check, history user, login lockout or message; the session and the user are
+# not read for a client without credentials; RequestGuardMiddleware refuses bodies, which a
+# direct read has none of). A middleware in neither set turns direct reads off.
+PASSED_BY = {
+    "ops.middleware.OperationsMiddleware",  # only /healthz, /readyz and /metrics
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # only static files
+    "api.middleware.RequestGuardMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
+}
+SLUG = r"[-a-zA-Z0-9_]+"
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+WHOLE = re.compile(r"[1-9][0-9]{0,5}")
+ACCEPTED = {None, "", "*/*", "application/json"}
+# DRF marks each answer as depending on these (Accept: negotiation; Cookie: the session the
+# authenticators read).
+VARY = ("Accept", "Cookie")
+PAGING = ("page", "page_size")
+# The authenticators a request without an Authorization header and a session cookie cannot
+# satisfy: knox's reads the header, DRF's session one the cookie.
+KNOWN_AUTHENTICATION = {TokenAuthentication, SessionAuthentication}
+
+
+class PassToDjango(Exception):
+    """The request is not one this module answers: Django does."""
+
+
+@dataclass(frozen=True)
+class Route:
+    operation: str
+    path: re.Pattern
+    parameters: dict[str, re.Pattern]  # each may be given once, in this form
+    view: type  # the view Django routes the address to
+    allow: str  # its Allow header
+    answer: Callable[..., tuple[dict, dict[str, str]]]
+
+    def reads_only_known_credentials(self) -> bool:
+        """Whether the view's authenticators are those a request without an Authorization
+        header and a session cookie cannot satisfy (a test or a later change may add one)."""
+        return all(cls in KNOWN_AUTHENTICATION for cls in self.view.authentication_classes)
+
+
+def _day(text: str | None) -> datetime.date | None:
+    if text is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise PassToDjango from None  # not a day of the calendar: the API's 400
+
+
+class _PageSource:
+    """What the paginator pages through: a length and, for a slice, one statement's rows."""
+
+    def __init__(self, count: Callable[[], int], rows: Callable[[int, int], list]):
+        self._count, self._rows = count, rows
+
+    def count(self) -> int:
+        return self._count()
+
+    def __len__(self) -> int:
+        return self._count()
+
+    def __getitem__(self, part: slice) -> list:
+        return self._rows(part.start, part.stop - part.start)
+
+
+def _page(request: WSGIRequest, source: _PageSource, build: Callable[[list], list]) -> dict:
+    """The API's page (count, next, previous, results) of ``source``, by its paginator."""
+    api_request = Request(request)
+    paginator = PageNumberPagination()
+    try:
+        rows = paginator.paginate_queryset(source, api_request)
+    except NotFound:
+        raise PassToDjango from None  # a page past the last: the API's 404
+    return paginator.get_paginated_response(build(list(rows))).data
+
+
+def measure_detail(request: WSGIRequest, params: dict, key: str) -> tuple[dict, dict]:
+    rows = representation.rows_of_key(key)
+    if not rows:
+        raise PassToDjango
+    data = measure_page(rows, request)[0]
+    modified = last_modified_with_status(parse_datetime(data["updated_at"]))
+    return data, {"ETag": etag_for(data), "Last-Modified": modified}
+
+
+def measures_in_force(request: WSGIRequest, params: dict) -> tuple[dict, dict]:
+    day = _day(params["in_force_on"])
+    material = page_rows.material_id(params["material"])
+    if material is None:
+        raise PassToDjango
+    source = _PageSource(
+        lambda: measures_in_force_count(material, day),
+        lambda offset, limit: representation.rows_of_ids(
+            page_rows.measure_ids_in_force(material, day, offset, limit)
+        ),
+    )
+    data = _page(request, source, lambda rows: measure_page(rows, request, day))
+    return data, {"ETag": etag_for(data)}
+
+
+def material_timeline(request: WSGIRequest, params: dict, slug: str) -> tuple[dict, dict]:
+    material = page_rows.material_id(slug)
+    if material is None:
+        raise PassToDjango
+    source = _PageSource(
+        lambda: timeline_event_count(material),
+        lambda offset, limit: page_rows.material_timeline(material, offset, limit),
+    )
+    data = _page(request, source, lambda rows: event_page(rows, request))
+    return data, {"ETag": etag_for(data)}
+
+
+def events_range(request: WSGIRequest, params: dict) -> tuple[dict, dict]:
+    after, before = _day(params.get("date_after")), _day(params.get("date_before"))
+    source = _PageSource(
+        lambda: page_rows.events_in_range_count(after, before),
+        lambda offset, limit: page_rows.events_in_range(after, before, offset, limit),
+    )
+    data = _page(request, source, lambda rows: event_page(rows, request))
+    return data, {"ETag": etag_for(data)}
+
+
+PAGE_PARAMETERS = {name: WHOLE for name in PAGING}
+ROUTES = (
+    Route(
+        "measure_detail",
+        re.compile(rf"/api/v1/measures/(?P<key>{SLUG})/"),
+        {},
+        views.MeasureViewSet,
+        "GET, PUT, PATCH, DELETE, HEAD, OPTIONS",
+        measure_detail,
+    ),
+    Route(
+        "measures_in_force",
+        re.compile(r"/api/v1/measures/"),
+        {"material": re.compile(SLUG), "in_force_on": DAY, **PAGE_PARAMETERS},
+        views.MeasureViewSet,
+        "GET, POST, HEAD, OPTIONS",
+        measures_in_force,
+    ),
+    Route(
+        "material_timeline",
+        re.compile(rf"/api/v1/materials/(?P<slug>{SLUG})/timeline/"),
+        PAGE_PARAMETERS,
+        views.MaterialTimelineView,
+        "GET, HEAD, OPTIONS",
+        material_timeline,
+    ),
+    Route(
+        "events_range",
+        re.compile(r"/api/v1/events/"),
+        {"date_after": DAY, "date_before": DAY, **PAGE_PARAMETERS},
+        views.EventFeedView,
+        "GET, HEAD, OPTIONS",
+        events_range,
+    ),
+)
+REQUIRED = {"measures_in_force": {"material", "in_force_on"}}
+
+
+def _parameters(query: str, allowed: dict[str, re.Pattern]) -> dict[str, str] | None:
+    """The query's parameters when each is allowed, given once, in its plain form (nothing
+    percent-encoded); else None."""
+    params: dict[str, str] = {}
+    for part in query.split("&") if query else ():
+        name, equals, value = part.partition("=")
+        pattern = allowed.get(name)
+        if not equals or pattern is None or name in params or not pattern.fullmatch(value):
+            return None
+        params[name] = value
+    return params
+
+
+def _plain_anonymous_get(environ: dict) -> bool:
+    """A GET with no body, no credentials, no validators and JSON (or anything) accepted."""
+    return (
+        environ.get("REQUEST_METHOD") == "GET"
+        and environ.get("CONTENT_LENGTH") in (None, "", "0")
+        and "HTTP_TRANSFER_ENCODING" not in environ
+        and "HTTP_AUTHORIZATION" not in environ
+        and "HTTP_IF_NONE_MATCH" not in environ
+        and "HTTP_IF_MODIFIED_SINCE" not in environ
+        and environ.get("HTTP_ACCEPT") in ACCEPTED
+        and not environ.get("SCRIPT_NAME")
+        and not settings.REGWATCH_API_REQUIRE_AUTH
+        and settings.SESSION_COOKIE_NAME not in parse_cookie(environ.get("HTTP_COOKIE", ""))
+    )
+
+
+def question_of(environ: dict) -> tuple[Route, dict, dict] | None:
+    """(route, parameters, address arguments) of a request answered here; None for others."""
+    if not _plain_anonymous_get(environ):
+        return None
+    path = environ.get("PATH_INFO", "")
+    for route in ROUTES:
+        match = route.path.fullmatch(path)
+        if match is None:
+            continue
+        params = _parameters(environ.get("QUERY_STRING", ""), route.parameters)
+        if params is None or not REQUIRED.get(route.operation, set()) <= params.keys():
+            return None
+        if not route.reads_only_known_credentials():
+            return None
+        return route, params, match.groupdict()
+    return None
+
+
+def _shaping_middleware() -> list[type] | None:
+    """The classes of ``SHAPING`` in ``settings.MIDDLEWARE``, outermost first; None when the
+    settings name a middleware this module does not know (direct reads are then off)."""
+    if any(name not in SHAPING | PASSED_BY for name in settings.MIDDLEWARE):
+        return None
+    return [import_string(name) for name in settings.MIDDLEWARE if name in SHAPING]
+
+
+class DirectReads:
+    """WSGI middleware in front of Django answering the questions above (see the module)."""
+
+    def __init__(self, application):
+        self.application = application
+        shaping = _shaping_middleware() if settings.REGWATCH_DIRECT_READS else None
+        self.enabled = shaping is not None
+        handler = self.answer
+        for middleware in reversed(shaping or []):
+            handler = middleware(handler)
+        self.handler = handler
+
+    def __call__(self, environ, start_response):
+        question = question_of(environ) if self.enabled else None
+        if question is None or not throttles_allow(environ):
+            return self.application(environ, start_response)
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        request = WSGIRequest(environ)
+        request.direct_question = question
+        try:
+            response = self.handler(request)
+        except (PassToDjango, DisallowedHost):
+            return self.application(environ, start_response)
+        except Exception:  # a fault here must not cost the client the API's own answer
+            logger.exception("direct read of %s failed; Django answers it", request.path)
+            return self.application(environ, start_response)
+        response._handler_class = self.__class__  # close() then ends the request as Django's
+        DIRECT_READS.labels(question[0].operation).inc()
+        start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
+        return response
+
+    def answer(self, request: WSGIRequest) -> HttpResponse:
+        route, params, arguments = request.direct_question
+        data, headers = route.answer(request, params, **arguments)
+        response = HttpResponse(ORJSONRenderer().render(data), content_type="application/json")
+        for name, value in headers.items():
+            response[name] = value
+        patch_vary_headers(response, VARY)
+        response["Allow"] = route.allow
+        response.shared_read = True  # for the shared response cache, as SharedReadMixin marks
+        return response
