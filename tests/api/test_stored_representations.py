@@ -3,6 +3,7 @@ read stored or built from its tables, and every write path leaves the ones it ch
 (otherwise reads fall back to building them: right, but slow)."""
 
 import datetime
+import random
 
 import orjson
 import pytest
@@ -11,7 +12,8 @@ from django.core.management import call_command
 from tests.admin_forms import admin_change
 from tests.api.conftest import results
 from timeline.models import Authority, Material, Measure, MeasureRepresentation, Sector
-from timeline.representation.store import not_current, status_on_day
+from timeline.precision import period_start
+from timeline.representation.store import not_current, status_on_day, status_turns
 from timeline.services import delete_measure, restore_version
 from timeline.status import status_certain, status_confirmed, status_on
 
@@ -56,10 +58,12 @@ def test_a_representation_older_than_its_measure_is_not_used(client, demo_data):
     assert not_current_keys() == []
 
 
-def test_the_status_from_stored_inputs_is_the_rule_on_every_day(demo_data):
+@pytest.mark.parametrize("read", ["turns", "computed"])
+def test_the_status_from_stored_inputs_is_the_rule_on_every_day(demo_data, read):
     days = [datetime.date(2023, 1, 1) + datetime.timedelta(days=d) for d in range(1500)]
     for measure in Measure.objects.prefetch_related("events"):
         inputs = orjson.loads(measure.representation.status_inputs)
+        assert inputs.pop("turns") if read == "computed" else inputs["turns"]
         events = [e for e in measure.events.all() if not e.derived]
         dates = {
             name: getattr(measure, name) for name in ("announced_on", "effective_on", "ends_on")
@@ -147,3 +151,46 @@ def test_saving_in_the_admin_leaves_it_current(admin_client, client, demo_data):
     assert not_current_keys() == []
     materials = client.get(f"/api/v1/measures/{measure.key}/").json()["materials"]
     assert "ingots only" in {entry["scope"] for entry in materials}
+
+
+def random_status_inputs(rng: random.Random) -> dict:
+    """Status inputs as ``representation.store.build`` writes them: dates and events at random,
+    each known to the day, the month or the year, events scheduled or not."""
+
+    def date(precision: str) -> str:
+        day = datetime.date(2000, 1, 1) + datetime.timedelta(days=rng.randrange(40 * 365))
+        return period_start(day, precision).isoformat()
+
+    precisions = ["day", "month", "year"]
+    dates = {}
+    for name in ("announced_on", "effective_on", "ends_on"):
+        precision = rng.choice(precisions)
+        dates[name] = [date(precision) if rng.random() < 0.8 else None, precision]
+    events = []
+    for _ in range(rng.randrange(8)):
+        precision = rng.choice(precisions)
+        kind = rng.choice(["suspended", "reinstated", "suspended", "effective", "ended", "amended"])
+        events.append([date(precision), precision, kind, rng.random() < 0.3])
+    events.sort()
+    return {"dates": dates, "events": events}
+
+
+def test_status_turns_agree_with_the_rule_on_every_day_around_every_turn():
+    rng = random.Random(7)
+    for _ in range(300):
+        computed = random_status_inputs(rng)
+        inputs = {**computed, "turns": status_turns(computed)}
+        days = {datetime.date(1999, 12, 31), datetime.date(2045, 1, 1)}
+        days |= {
+            datetime.date.fromisoformat(text) + datetime.timedelta(days=shift)
+            for text, *_ in inputs["turns"][1:]
+            for shift in (-1, 0, 1)
+        }
+        days |= {
+            datetime.date.fromisoformat(value) + datetime.timedelta(days=shift)
+            for value, _ in [*computed["dates"].values(), *(e[:2] for e in computed["events"])]
+            if value is not None
+            for shift in (-1, 0, 1, 27, 28, 29, 30, 31, 32, 364, 365, 366)  # and periods' ends
+        }
+        for day in sorted(days):
+            assert status_on_day(inputs, day) == status_on_day(computed, day), (inputs, day)

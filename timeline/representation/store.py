@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import functools
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -24,11 +26,12 @@ from ..models import (
     MeasureSource,
     Sector,
 )
-from ..precision import partial_date_text
+from ..precision import DatePrecision, partial_date_text, period_end
 from ..status import MeasureStatus, status_certain, status_confirmed, status_on
 from .models import MeasureRepresentation
 
 BATCH = 1000
+ONE_DAY = datetime.timedelta(days=1)
 # What a read of measures needs besides their stored representation (``values()`` names).
 READ_FIELDS = (
     "id",
@@ -176,6 +179,7 @@ def build(ids: Iterable[int]) -> dict[int, tuple[Representation, datetime.dateti
                 for date, precision, type_, _, _, scheduled in events
             ],
         }
+        inputs["turns"] = status_turns(inputs)
         built[pk] = ((body, inputs), row["updated_at"])
     return built
 
@@ -204,8 +208,12 @@ def refresh(ids: Iterable[int]) -> None:
 
 def not_current() -> Q:
     """A condition on measures: no stored representation, or one built before the measure's
-    last change."""
-    return Q(representation__isnull=True) | ~Q(representation__updated_at=F("updated_at"))
+    last change or without its status turns (``status_turns``)."""
+    return (
+        Q(representation__isnull=True)
+        | ~Q(representation__updated_at=F("updated_at"))
+        | ~Q(representation__status_inputs__contains='"turns"')  # stored before turns were
+    )
 
 
 def rebuild_all(*, only_not_current: bool = False) -> int:
@@ -297,7 +305,44 @@ def status_on_day(
     inputs: dict[str, Any], day: datetime.date
 ) -> tuple[MeasureStatus | None, bool, bool]:
     """(status, status_confirmed, status_certain) on ``day`` by the rules in
-    ``timeline.status``, over stored status inputs (see ``MeasureRepresentation``)."""
+    ``timeline.status``, over stored status inputs (see ``MeasureRepresentation``): read off
+    their ``turns`` (``status_turns``) when they hold them, else computed."""
+    turns = inputs.get("turns")
+    if turns is not None:
+        at = bisect.bisect_right(turns, day.isoformat(), key=operator.itemgetter(0)) - 1
+        status, confirmed, certain = turns[at][1:]
+        return (MeasureStatus(status) if status is not None else None), confirmed, certain
+    return _status_computed(inputs, day)
+
+
+def status_turns(inputs: dict[str, Any]) -> list[list]:
+    """The status triple of ``status_on_day`` as it changes over time:
+    ``[[day, status, confirmed, certain], ...]``, each holding from its day (ISO text; ``""``
+    for the first, from the beginning of time) until the next. The rules compare the day only
+    with the measure's dates, its events' dates and, for a date known to the month or the
+    year, its period's first and last days, so they are asked on each of those days (and the
+    day after a period) and the answer holds until the next; the tests hold the turns to the
+    rule on every day of several years."""
+    days = {day_from_sql(value) for value, _ in inputs["dates"].values() if value is not None}
+    periods = [*inputs["dates"].values(), *([d, p] for d, p, _, _ in inputs["events"])]
+    days |= {datetime.date.fromisoformat(d) for d, _, _, _ in inputs["events"]}
+    ends = {period_end(day_from_sql(value), precision) for value, precision in periods
+            if value is not None and precision != DatePrecision.DAY}  # fmt: skip
+    days |= {end + ONE_DAY for end in ends if end < datetime.date.max}
+    first = min(days, default=datetime.date.max)
+    before = first - ONE_DAY if first > datetime.date.min else first
+    turns: list[list] = []
+    for text, day in [("", before), *((d.isoformat(), d) for d in sorted(days))]:
+        status, confirmed, certain = _status_computed(inputs, day)
+        triple = [status.value if status is not None else None, confirmed, certain]
+        if not turns or turns[-1][1:] != triple:
+            turns.append([text, *triple])
+    return turns
+
+
+def _status_computed(
+    inputs: dict[str, Any], day: datetime.date
+) -> tuple[MeasureStatus | None, bool, bool]:
     dates = {
         name: (day_from_sql(value), precision)
         for name, (value, precision) in inputs["dates"].items()
