@@ -45,7 +45,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.module_loading import import_string
 from knox.auth import TokenAuthentication
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 
 from ops.metrics import DIRECT_READS
@@ -59,6 +59,7 @@ from .pages import event_page, measure_page
 from .pagination import PageNumberPagination
 from .renderers import ORJSONRenderer
 from .response_cache import throttles_allow
+from .throttling import COUNTED_IN_FRONT
 
 logger = logging.getLogger(__name__)
 
@@ -119,13 +120,16 @@ class Route:
         return all(cls in KNOWN_AUTHENTICATION for cls in self.view.authentication_classes)
 
 
-def _day(text: str | None) -> datetime.date | None:
-    if text is None:
-        return None
+def _is_day(text: str) -> bool:
     try:
-        return datetime.date.fromisoformat(text)
+        datetime.date.fromisoformat(text)
     except ValueError:
-        raise PassToDjango from None  # not a day of the calendar: the API's 400
+        return False  # 2025-02-30: the API's 400
+    return True
+
+
+def _day(text: str | None) -> datetime.date | None:
+    return None if text is None else datetime.date.fromisoformat(text)
 
 
 class _PageSource:
@@ -241,12 +245,17 @@ REQUIRED = {"measures_in_force": {"material", "in_force_on"}}
 
 def _parameters(query: str, allowed: dict[str, re.Pattern]) -> dict[str, str] | None:
     """The query's parameters when each is allowed, given once, in its plain form (nothing
-    percent-encoded); else None."""
+    percent-encoded) and valid (a day of the calendar, a page size the API takes); else None.
+    What is refused here reaches Django before any rate limit is counted."""
     params: dict[str, str] = {}
     for part in query.split("&") if query else ():
         name, equals, value = part.partition("=")
         pattern = allowed.get(name)
         if not equals or pattern is None or name in params or not pattern.fullmatch(value):
+            return None
+        if pattern is DAY and not _is_day(value):
+            return None
+        if name == "page_size" and int(value) > PageNumberPagination.max_page_size:
             return None
         params[name] = value
     return params
@@ -310,20 +319,27 @@ class DirectReads:
         question = question_of(environ) if self.enabled else None
         if question is None or not throttles_allow(environ):
             return self.application(environ, start_response)
-        signals.request_started.send(sender=self.__class__, environ=environ)
-        request = WSGIRequest(environ)
-        request.direct_question = question
-        try:
-            response = self.handler(request)
-        except (PassToDjango, DisallowedHost):
-            return self.application(environ, start_response)
-        except Exception:  # a fault here must not cost the client the API's own answer
-            logger.exception("direct read of %s failed; Django answers it", request.path)
+        environ[COUNTED_IN_FRONT] = True  # Django's throttles do not count it again
+        response = self.direct_response(environ, question)
+        if response is None:
             return self.application(environ, start_response)
         response._handler_class = self.__class__  # close() then ends the request as Django's
         DIRECT_READS.labels(question[0].operation).inc()
         start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
         return response
+
+    def direct_response(self, environ: dict, question: tuple) -> HttpResponse | None:
+        """The answer to ``question``, or None where Django answers it (see the module)."""
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        request = WSGIRequest(environ)
+        request.direct_question = question
+        try:
+            return self.handler(request)
+        except (PassToDjango, DisallowedHost, ValidationError, NotFound):
+            return None  # Django gives the API's answer: a 404 or 400, a redirect...
+        except Exception:  # a fault here must not cost the client the API's own answer
+            logger.exception("direct read of %s failed; Django answers it", request.path)
+            return None
 
     def answer(self, request: WSGIRequest) -> HttpResponse:
         route, params, arguments = request.direct_question

@@ -1,14 +1,28 @@
-"""Rate limits read from settings at request time, so deployments (and tests) can change them."""
+"""Rate limits read from settings at request time, so deployments (and tests) can change them.
+
+A request a layer in front of Django has already counted against them, and found allowed
+(``api.direct_reads``, which then left it to Django), carries ``COUNTED_IN_FRONT`` in its
+environ and is not counted twice. Clients cannot set it: the environ names their headers
+``HTTP_...``."""
 
 from django.conf import settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+COUNTED_IN_FRONT = "regwatch.throttles_counted"
 
-class AnonThrottle(AnonRateThrottle):
+
+class CountedOnceMixin:
+    def allow_request(self, request, view) -> bool:
+        if request._request.META.get(COUNTED_IN_FRONT):
+            return True
+        return super().allow_request(request, view)
+
+
+class AnonThrottle(CountedOnceMixin, AnonRateThrottle):
     def get_rate(self) -> str | None:
         return settings.REGWATCH_THROTTLE_ANON
 
 
-class UserThrottle(UserRateThrottle):
+class UserThrottle(CountedOnceMixin, UserRateThrottle):
     def get_rate(self) -> str | None:
         return settings.REGWATCH_THROTTLE_USER

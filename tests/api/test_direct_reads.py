@@ -207,16 +207,38 @@ def test_a_view_reading_other_credentials_is_left_to_django(demo_data, stacks, m
     assert behind.asked == ["/api/v1/events/"]
 
 
-def test_rate_limits_count_direct_reads(demo_data, settings):
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/v1/measures/{key}/", 200),
+        ("/api/v1/measures/no-such-measure/", 404),  # left to Django after counting
+        ("/api/v1/measures/?material=no-such&in_force_on=2025-06-01", 400),
+        ("/api/v1/events/?date_after=2020-01-01&page=999", 404),
+        ("/api/v1/events/?date_after=2025-02-30", 400),  # left to Django before counting
+        ("/api/v1/events/?page_size=501", 400),
+    ],
+)
+def test_rate_limits_count_every_request_once(demo_data, settings, path, status):
     settings.REGWATCH_THROTTLE_ANON = "3/minute"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                   "LOCATION": "direct-reads-throttle"}}  # fmt: skip
+                                   "LOCATION": f"direct-reads-throttle-{path}"}}  # fmt: skip
     get = wsgi_client(DirectReads(Recording()))
-    path = f"/api/v1/measures/{keys_of(1)[0]}/"
-    assert [get(path).status for _ in range(3)] == [200, 200, 200]
+    path = path.format(key=keys_of(1)[0])
+    assert [get(path).status for _ in range(3)] == [status] * 3
     refused = get(path)
     assert refused.status == 429
     assert refused.json()["errors"][0]["code"] == "throttled"
+
+
+def test_what_django_answers_instead_is_not_logged_as_a_fault(demo_data, stacks, caplog):
+    direct, _, behind = stacks
+    for path in ["/api/v1/events/?page_size=501", "/api/v1/events/?page=999",
+                 "/api/v1/materials/no-such/timeline/"]:  # fmt: skip
+        assert direct(path).status in (400, 404)
+    assert direct("/api/v1/events/", Host="evil.example").status == 400
+    assert len(behind.asked) == 4
+    assert "direct read" not in caplog.text
+    assert "During handling of the above exception" not in caplog.text
 
 
 @pytest.mark.parametrize(
