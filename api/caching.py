@@ -38,6 +38,7 @@ def read_cache_key(request, *parts: object) -> str | None:
     if not settings.REGWATCH_READ_CACHE_SECONDS or request.META.get(KEPT_HERE):
         return None
     return timeline_cache_key(
+        request.scheme,  # addresses in the answer are built with it
         request.get_host(),
         request.get_full_path(),
         getattr(request, "accepted_media_type", ""),

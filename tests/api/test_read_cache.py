@@ -257,3 +257,12 @@ def test_rate_limits_count_across_workers_through_redis(redis_cache, demo_data, 
     workers = [wsgi_client(), wsgi_client()]
     statuses = [workers[n % 2](DETAIL).status for n in range(4)]
     assert statuses == [200, 200, 200, 429]
+
+
+def test_a_signed_in_answer_is_kept_apart_for_http_and_https(wsgi, demo_data, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    _, token = AuthToken.objects.create(user=User.objects.create_user("reader"))
+    signed_in = {"Authorization": f"Token {token}"}
+    plain = wsgi(DETAIL, **signed_in).json()["url"]
+    secure = wsgi(DETAIL, X_Forwarded_Proto="https", **signed_in).json()["url"]
+    assert (plain.split(":")[0], secure.split(":")[0]) == ("http", "https")
