@@ -5,6 +5,7 @@ from pathlib import Path
 
 import django
 import environ
+from corsheaders.defaults import default_headers as default_cors_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -156,6 +157,9 @@ CORS_ALLOW_ALL_ORIGINS = env.bool("REGWATCH_CORS_ALLOW_ALL_ORIGINS", default=Fal
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
+# Browser apps may revalidate what they hold (and guard writes) with the validators exposed.
+CORS_ALLOW_HEADERS = (*default_cors_headers, "if-none-match", "if-modified-since", "if-match",
+                      "if-unmodified-since")  # fmt: skip
 
 # simple_history's own revert form restores a row's columns only; a measure's version page
 # reverts it with its nested parts (timeline/admin_history.py), other records are read-only.

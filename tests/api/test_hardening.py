@@ -71,6 +71,18 @@ def test_cors_allows_only_configured_origins_on_the_api(client, demo_data, setti
     assert "Access-Control-Allow-Origin" not in other
 
 
+def test_a_browser_app_may_revalidate_with_the_validators_it_is_shown(client, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://dashboard.example"]
+    preflight = client.options(
+        "/api/v1/measures/",
+        HTTP_ORIGIN="https://dashboard.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="if-none-match, if-modified-since",
+    )
+    allowed = preflight["Access-Control-Allow-Headers"].split(", ")
+    assert {"if-none-match", "if-modified-since"} <= set(allowed)
+
+
 def test_admin_login_is_locked_after_repeated_failures(client, django_user_model, settings):
     django_user_model.objects.create_superuser("boss", password="correct horse battery staple")
     url = "/admin/login/?next=/admin/"
