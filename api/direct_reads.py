@@ -39,7 +39,8 @@ from django.conf import settings
 from django.core import signals
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
-from django.http import HttpResponse, parse_cookie
+from django.forms import ValidationError as FormValidationError
+from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.module_loading import import_string
@@ -57,8 +58,9 @@ from . import views
 from .conditional import etag_for, last_modified_with_status
 from .pages import event_page, measure_page
 from .pagination import PageNumberPagination
+from .parameters import ISO_DATE, ISODateField
 from .renderers import ORJSONRenderer
-from .response_cache import throttles_allow
+from .response_cache import anonymous_bodiless_get, throttles_allow
 from .throttling import COUNTED_IN_FRONT
 
 logger = logging.getLogger(__name__)
@@ -88,8 +90,9 @@ PASSED_BY = {
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 }
-SLUG = r"[-a-zA-Z0-9_]+"
-DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+SLUG = views.SLUG
+DAY = ISO_DATE
+DAY_FIELD = ISODateField()  # the API's own reading of a day, so both refuse the same ones
 WHOLE = re.compile(r"[1-9][0-9]{0,5}")
 ACCEPTED = {None, "", "*/*", "application/json"}
 # DRF marks each answer as depending on these (Accept: negotiation; Cookie: the session the
@@ -122,14 +125,14 @@ class Route:
 
 def _is_day(text: str) -> bool:
     try:
-        datetime.date.fromisoformat(text)
-    except ValueError:
+        DAY_FIELD.to_python(text)
+    except FormValidationError:
         return False  # 2025-02-30: the API's 400
     return True
 
 
 def _day(text: str | None) -> datetime.date | None:
-    return None if text is None else datetime.date.fromisoformat(text)
+    return DAY_FIELD.to_python(text)
 
 
 class _PageSource:
@@ -139,9 +142,6 @@ class _PageSource:
         self._count, self._rows = count, rows
 
     def count(self) -> int:
-        return self._count()
-
-    def __len__(self) -> int:
         return self._count()
 
     def __getitem__(self, part: slice) -> list:
@@ -262,18 +262,15 @@ def _parameters(query: str, allowed: dict[str, re.Pattern]) -> dict[str, str] | 
 
 
 def _plain_anonymous_get(environ: dict) -> bool:
-    """A GET with no body, no credentials, no validators and JSON (or anything) accepted."""
+    """An anonymous bodiless GET (as the shared response cache reads one) with no chunked body,
+    no validators and JSON (or anything) accepted."""
     return (
-        environ.get("REQUEST_METHOD") == "GET"
-        and environ.get("CONTENT_LENGTH") in (None, "", "0")
+        anonymous_bodiless_get(environ)
         and "HTTP_TRANSFER_ENCODING" not in environ
-        and "HTTP_AUTHORIZATION" not in environ
         and "HTTP_IF_NONE_MATCH" not in environ
         and "HTTP_IF_MODIFIED_SINCE" not in environ
         and environ.get("HTTP_ACCEPT") in ACCEPTED
         and not environ.get("SCRIPT_NAME")
-        and not settings.REGWATCH_API_REQUIRE_AUTH
-        and settings.SESSION_COOKIE_NAME not in parse_cookie(environ.get("HTTP_COOKIE", ""))
     )
 
 

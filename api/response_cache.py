@@ -54,16 +54,25 @@ class SharedReadMixin:
         return response
 
 
+def anonymous_bodiless_get(environ: dict) -> bool:
+    """Whether the request is a GET with no body and no credentials (no Authorization header,
+    no session cookie), where the API lets anonymous clients read. What the authenticators
+    make of it is still theirs to say (see ``SharedReadMixin``)."""
+    return (
+        environ.get("REQUEST_METHOD") == "GET"
+        and "HTTP_AUTHORIZATION" not in environ
+        and environ.get("CONTENT_LENGTH") in (None, "", "0")
+        and not settings.REGWATCH_API_REQUIRE_AUTH
+        and settings.SESSION_COOKIE_NAME not in parse_cookie(environ.get("HTTP_COOKIE", ""))
+    )
+
+
 def response_cache_key(environ: dict) -> str | None:
     """The key of an anonymous, bodiless API GET; None for anything else."""
     if (
         not settings.REGWATCH_READ_CACHE_SECONDS
-        or environ.get("REQUEST_METHOD") != "GET"
         or not environ.get("PATH_INFO", "").startswith("/api/")
-        or "HTTP_AUTHORIZATION" in environ
-        or environ.get("CONTENT_LENGTH") not in (None, "", "0")
-        or settings.REGWATCH_API_REQUIRE_AUTH
-        or settings.SESSION_COOKIE_NAME in parse_cookie(environ.get("HTTP_COOKIE", ""))
+        or not anonymous_bodiless_get(environ)
     ):
         return None
     try:
