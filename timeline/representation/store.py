@@ -321,14 +321,12 @@ def status_turns(inputs: dict[str, Any]) -> list[list]:
     for the first, from the beginning of time) until the next. The rules compare the day only
     with the measure's dates, its events' dates and, for a date known to the month or the
     year, its period's first and last days, so they are asked on each of those days (and the
-    day after a period) and the answer holds until the next; the tests hold the turns to the
-    rule on every day of several years."""
-    days = {day_from_sql(value) for value, _ in inputs["dates"].values() if value is not None}
-    periods = [*inputs["dates"].values(), *([d, p] for d, p, _, _ in inputs["events"])]
-    days |= {datetime.date.fromisoformat(d) for d, _, _, _ in inputs["events"]}
-    ends = {period_end(day_from_sql(value), precision) for value, precision in periods
-            if value is not None and precision != DatePrecision.DAY}  # fmt: skip
-    days |= {end + ONE_DAY for end in ends if end < datetime.date.max}
+    day after a period) and the answer holds until the next; a property test holds the turns
+    to the rule around every turn."""
+    stated = [*inputs["dates"].values(), *([d, p] for d, p, _, _ in inputs["events"])]
+    known = [(day_from_sql(value), precision) for value, precision in stated if value is not None]
+    ends = {period_end(day, kind) for day, kind in known if kind != DatePrecision.DAY}
+    days = {day for day, _ in known} | {end + ONE_DAY for end in ends if end < datetime.date.max}
     first = min(days, default=datetime.date.max)
     before = first - ONE_DAY if first > datetime.date.min else first
     turns: list[list] = []
