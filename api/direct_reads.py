@@ -42,9 +42,9 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.forms import ValidationError as FormValidationError
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
-from django.utils.dateparse import parse_datetime
 from django.utils.module_loading import import_string
 from knox.auth import TokenAuthentication
+from orjson import Fragment
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -55,8 +55,8 @@ from timeline.counts import measures_in_force_count, timeline_event_count
 from timeline.representation import store as representation
 
 from . import views
-from .conditional import etag_for, last_modified_with_status
-from .pages import event_page, measure_page
+from .conditional import etag_of_body, last_modified_with_status
+from .pages import event_page, measure_fragments
 from .pagination import PageNumberPagination
 from .parameters import ISO_DATE, ISODateField
 from .renderers import ORJSONRenderer
@@ -115,7 +115,7 @@ class Route:
     parameters: dict[str, re.Pattern]  # each may be given once, in this form
     view: type  # the view Django routes the address to
     allow: str  # its Allow header
-    answer: Callable[..., tuple[dict, dict[str, str]]]
+    answer: Callable[..., tuple[dict | Fragment, dict[str, str]]]  # data, headers but ETag
 
     def reads_only_known_credentials(self) -> bool:
         """Whether the view's authenticators are those a request without an Authorization
@@ -159,13 +159,12 @@ def _page(request: WSGIRequest, source: _PageSource, build: Callable[[list], lis
     return paginator.get_paginated_response(build(list(rows))).data
 
 
-def measure_detail(request: WSGIRequest, params: dict, key: str) -> tuple[dict, dict]:
+def measure_detail(request: WSGIRequest, params: dict, key: str) -> tuple[Fragment, dict]:
     rows = representation.rows_of_key(key)
     if not rows:
         raise PassToDjango
-    data = measure_page(rows, request)[0]
-    modified = last_modified_with_status(parse_datetime(data["updated_at"]))
-    return data, {"ETag": etag_for(data), "Last-Modified": modified}
+    modified = last_modified_with_status(rows[0]["updated_at"])
+    return measure_fragments(rows, request)[0], {"Last-Modified": modified}
 
 
 def measures_in_force(request: WSGIRequest, params: dict) -> tuple[dict, dict]:
@@ -179,8 +178,7 @@ def measures_in_force(request: WSGIRequest, params: dict) -> tuple[dict, dict]:
             page_rows.measure_ids_in_force(material, day, offset, limit)
         ),
     )
-    data = _page(request, source, lambda rows: measure_page(rows, request, day))
-    return data, {"ETag": etag_for(data)}
+    return _page(request, source, lambda rows: measure_fragments(rows, request, day)), {}
 
 
 def material_timeline(request: WSGIRequest, params: dict, slug: str) -> tuple[dict, dict]:
@@ -191,8 +189,7 @@ def material_timeline(request: WSGIRequest, params: dict, slug: str) -> tuple[di
         lambda: timeline_event_count(material),
         lambda offset, limit: page_rows.material_timeline(material, offset, limit),
     )
-    data = _page(request, source, lambda rows: event_page(rows, request))
-    return data, {"ETag": etag_for(data)}
+    return _page(request, source, lambda rows: event_page(rows, request)), {}
 
 
 def events_range(request: WSGIRequest, params: dict) -> tuple[dict, dict]:
@@ -201,8 +198,7 @@ def events_range(request: WSGIRequest, params: dict) -> tuple[dict, dict]:
         lambda: page_rows.events_in_range_count(after, before),
         lambda offset, limit: page_rows.events_in_range(after, before, offset, limit),
     )
-    data = _page(request, source, lambda rows: event_page(rows, request))
-    return data, {"ETag": etag_for(data)}
+    return _page(request, source, lambda rows: event_page(rows, request)), {}
 
 
 PAGE_PARAMETERS = {name: WHOLE for name in PAGING}
@@ -341,7 +337,9 @@ class DirectReads:
     def answer(self, request: WSGIRequest) -> HttpResponse:
         route, params, arguments = request.direct_question
         data, headers = route.answer(request, params, **arguments)
-        response = HttpResponse(ORJSONRenderer().render(data), content_type="application/json")
+        body = ORJSONRenderer().render(data)
+        response = HttpResponse(body, content_type="application/json")
+        response["ETag"] = etag_of_body(body)
         for name, value in headers.items():
             response[name] = value
         patch_vary_headers(response, VARY)

@@ -2,6 +2,8 @@
 of Django, must be Django's answers byte for byte, headers included, and everything else must
 reach Django. Requests go through the WSGI application as a server would call it."""
 
+import datetime
+
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
@@ -146,6 +148,33 @@ ELSEWHERE = [
     ("/api/v1/events/?page=0", {}, 400),
     ("/api/v1/events/?page=999", {}, 404),
 ]
+
+
+# What a stored body's slots look like, quoted in a measure's text: a body is filled in at its
+# slots, never at a quotation of them.
+SLOTS = '"url":null,"status":null,"status_confirmed":null,"status_certain":null,"created_at":null,"updated_at":null}'
+
+
+def test_stored_bodies_quoting_their_slots_or_out_of_date_are_djangos_bytes(
+    demo_data, stacks, editor_client
+):
+    direct, django, behind = stacks
+    rare_earths = "/api/v1/measures/?material=rare-earth-elements&in_force_on=2026-01-01"
+    listed = [row["key"] for row in django(rare_earths).json()["results"]]
+    quoted, stale = listed[0], listed[1]
+    fields = {"title": SLOTS, "reference": SLOTS, "summary": f"{SLOTS} \\ {SLOTS}"}
+    assert (
+        editor_client.patch(f"/api/v1/measures/{quoted}/", fields, format="json").status_code == 200
+    )
+    Measure.objects.filter(key=stale).update(
+        title="Retitled behind the stored body", updated_at=datetime.datetime.now(datetime.UTC)
+    )
+    for path in (rare_earths, f"/api/v1/measures/{quoted}/", f"/api/v1/measures/{stale}/"):
+        assert_same(direct, django, path)
+    shown = {row["key"]: row for row in direct(rare_earths).json()["results"]}
+    assert shown[quoted]["title"] == SLOTS and shown[quoted]["url"].endswith(f"/{quoted}/")
+    assert shown[stale]["title"] == "Retitled behind the stored body"
+    assert behind.asked == []
 
 
 def test_anything_else_is_answered_by_django(synthetic, stacks):

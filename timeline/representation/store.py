@@ -301,6 +301,55 @@ def read(rows: list[dict]) -> list[Representation]:
     return out
 
 
+# Where a stored body (``orjson.dumps`` of ``build``'s dict, keys in the API's order) holds what
+# each read decides: ``url`` second, the status triple after ``measure_type``, the two times
+# last. Only values before each slot precede it, all JSON strings or lists of them, in which a
+# quote is escaped, so each slot's first occurrence is the top-level one.
+_URL_SLOT = '"url":null,'
+_STATUS_SLOT = '"status":null,"status_confirmed":null,"status_certain":null,'
+_TIMES_SLOT = '"created_at":null,"updated_at":null}'
+
+
+def spliced(
+    body_text: str,
+    url: str,
+    status: tuple[MeasureStatus | None, bool, bool],
+    created_at: str,
+    updated_at: str,
+) -> bytes | None:
+    """The stored body ``body_text`` with its per-read values filled in, as JSON bytes: the
+    same bytes as ``orjson.dumps`` of the parsed body with those values set, without parsing
+    it (a page of 50 measures parsed and rendered again cost a third of its request). None
+    when the text lacks a slot (it was not written by ``build``)."""
+    head, url_slot, rest = body_text.partition(_URL_SLOT)
+    middle, status_slot, tail = rest.partition(_STATUS_SLOT)
+    if not (url_slot and status_slot and tail.endswith(_TIMES_SLOT)):
+        return None
+    value = orjson.dumps
+    return b"".join(
+        (
+            head.encode(),
+            b'"url":',
+            value(url),
+            b",",
+            middle.encode(),
+            b'"status":',
+            value(status[0]),
+            b',"status_confirmed":',
+            value(status[1]),
+            b',"status_certain":',
+            value(status[2]),
+            b",",
+            tail[: -len(_TIMES_SLOT)].encode(),
+            b'"created_at":',
+            value(created_at),
+            b',"updated_at":',
+            value(updated_at),
+            b"}",
+        )
+    )
+
+
 def status_on_day(
     inputs: dict[str, Any], day: datetime.date
 ) -> tuple[MeasureStatus | None, bool, bool]:
