@@ -51,7 +51,11 @@ from rest_framework.request import Request
 
 from ops.metrics import DIRECT_READS
 from timeline import page_rows
-from timeline.counts import measures_in_force_count, timeline_event_count
+from timeline.counts import (
+    events_in_range_count,
+    measures_in_force_count,
+    timeline_event_count,
+)
 from timeline.representation import store as representation
 
 from . import views
@@ -195,7 +199,7 @@ def material_timeline(request: WSGIRequest, params: dict, slug: str) -> tuple[di
 def events_range(request: WSGIRequest, params: dict) -> tuple[dict, dict]:
     after, before = _day(params.get("date_after")), _day(params.get("date_before"))
     source = _PageSource(
-        lambda: page_rows.events_in_range_count(after, before),
+        lambda: events_in_range_count(after, before),
         lambda offset, limit: page_rows.events_in_range(after, before, offset, limit),
     )
     return _page(request, source, lambda rows: event_page(rows, request)), {}

@@ -767,6 +767,7 @@ class TimelineVersion(models.Model):
 # The search index's rows live with the search (``timeline/search/``), stored representations
 # with their builder (``timeline/representation/``), the in-force counts with their upkeep.
 from .counts import (  # noqa: E402, F401
+    EventCountDay,
     InForceCountChange,
     InForceCountMonth,
     MeasureCounted,

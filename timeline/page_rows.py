@@ -91,14 +91,6 @@ def events_in_range(
     return _event_rows(sql, [*params, limit, offset])
 
 
-def events_in_range_count(after: datetime.date | None, before: datetime.date | None) -> int:
-    """How many events ``events_in_range`` has across all its pages."""
-    where, params = _date_range(after, before)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM {_table(MeasureEvent)} e WHERE {where}", params)
-        return cursor.fetchone()[0]
-
-
 def material_timeline(material_id: int, offset: int, limit: int) -> list[dict]:
     """Events of the measures matching the material ``material_id`` (groups expanded both
     ways, as ``MatchedEvent`` holds them), by (date, type, id), rows ``offset`` to

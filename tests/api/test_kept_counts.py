@@ -10,9 +10,11 @@ from django.test.utils import CaptureQueriesContext
 
 from timeline import counts as kept_counts
 from timeline.counts import (
+    EventCountDay,
     InForceCountChange,
     InForceCountMonth,
     TimelineEventCount,
+    events_in_range_count,
     measures_in_force_count,
     rebuild_counts,
     timeline_event_count,
@@ -254,6 +256,43 @@ def test_events_added_moved_to_other_materials_and_deleted_move_the_timelines(
     assert timeline_length(client, "test-rare-earths") == 0
     ours = [material.pk for material in rare_earths.values()]
     assert not TimelineEventCount.objects.filter(material_id__in=ours).exclude(events=0).exists()
+
+
+def events_between(after: str, before: str) -> tuple[int, int]:
+    """(the kept count of events dated from ``after`` to ``before``, the events counted)."""
+    kept = events_in_range_count(D.fromisoformat(after), D.fromisoformat(before))
+    return kept, MeasureEvent.objects.filter(date__gte=after, date__lte=before).count()
+
+
+def test_events_in_a_date_range_are_counted_after_events_are_added_moved_and_deleted(
+    editor_client, rare_earths, make_measure
+):
+    measure = make_measure(
+        announced_on=D(2024, 1, 1), effective_on=D(2024, 3, 1), materials=[rare_earths["element"]]
+    )
+    windows = [
+        ("2024-01-01", "2024-01-01"),
+        ("2024-05-01", "2024-07-01"),
+        ("1990-01-01", "2030-12-31"),
+    ]
+    before = {window: events_between(*window)[1] for window in windows}
+    url = f"/api/v1/measures/{measure.key}/"
+    events = [{"date": "2024-06-01", "type": "suspended"}]
+    assert editor_client.patch(url, {"events": events}, format="json").status_code == 200
+    events = [{"date": "2024-09-01", "type": "suspended"}]  # moved out of the second window
+    assert editor_client.patch(url, {"events": events}, format="json").status_code == 200
+    assert (
+        editor_client.patch(url, {"announced_on": "2024-02-01"}, format="json").status_code == 200
+    )
+    changed = {window: events_between(*window) for window in windows}
+    assert all(kept == counted for kept, counted in changed.values())
+    assert [changed[w][1] - before[w] for w in windows] == [-1, 0, 1]
+    assert editor_client.delete(url).status_code == 204
+    assert {window: events_between(*window) for window in windows} == {
+        window: (before[window] - count, before[window] - count)
+        for window, count in zip(windows, [1, 0, 2], strict=True)  # as made
+    }
+    assert not EventCountDay.objects.filter(events=0).exists()
 
 
 def test_the_command_finds_counts_changed_behind_the_write_paths_and_recounts_them(demo_data):

@@ -3,13 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-
-def count(apps, schema_editor):
-    """Count what databases written before these tables already hold."""
-    from timeline.counts import rebuild_counts
-
-    rebuild_counts()
-
+# What databases written before these tables hold is counted by 0025, once every table the
+# counts keep exists.
 
 
 class Migration(migrations.Migration):
@@ -58,5 +53,4 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('material', 'month'), name='count_month_material_month')],
             },
         ),
-        migrations.RunPython(count, migrations.RunPython.noop),
     ]
