@@ -6,10 +6,12 @@ representations (``timeline.representation``), events from one values() query.""
 from __future__ import annotations
 
 import datetime
+import functools
 
 import orjson
+from django.conf import settings
 from django.db.models import QuerySet
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 from timeline.precision import partial_date_text
@@ -23,8 +25,17 @@ def _datetime(value) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+@functools.lru_cache(maxsize=16)
+def _measure_list_path(urlconf: str, script_prefix: str) -> str:
+    return reverse("api:measure-list", urlconf=urlconf)
+
+
 def measure_url_prefix(request) -> str:
-    return request.build_absolute_uri(reverse("api:measure-list"))
+    """The absolute address of the measures list, which each measure's ``url`` extends (the
+    path reversed once per URL configuration and script prefix: reversing it took a tenth of
+    a detail's request)."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return request.build_absolute_uri(_measure_list_path(urlconf, get_script_prefix()))
 
 
 def measure_page(rows: list[dict], request, day: datetime.date | None = None) -> list[dict]:

@@ -250,17 +250,25 @@ def _moment(value) -> datetime.datetime | None:
 def _rows(where: str, params: list) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(_read_sql().format(where=where), params)
-        return [
+        found = cursor.fetchall()
+    rows = []
+    for pk, key, created_at, updated_at, stored_at, body, inputs in found:
+        updated = _moment(updated_at)
+        rows.append(
             {
-                **dict(zip(READ_FIELDS[:2], row[:2], strict=True)),
-                **{
-                    name: _moment(value)
-                    for name, value in zip(READ_FIELDS[2:5], row[2:5], strict=True)
-                },
-                **dict(zip(READ_FIELDS[5:], row[5:], strict=True)),
+                "id": pk,
+                "key": key,
+                "created_at": _moment(created_at),
+                "updated_at": updated,
+                # Read as the measure's own when equal: most are, and converting is per row.
+                "representation__updated_at": updated
+                if stored_at == updated_at
+                else _moment(stored_at),
+                "representation__body": body,
+                "representation__status_inputs": inputs,
             }
-            for row in cursor.fetchall()
-        ]
+        )
+    return rows
 
 
 def rows_of_ids(ids: list[int]) -> list[dict]:
