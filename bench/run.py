@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results.md"
 LUA = ROOT / "bench" / "paths.lua"
+PROCFILE = ROOT / "Procfile"
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 FIGURES = ("rps", "p50", "p99")
@@ -265,11 +266,19 @@ class Target:
     pidfile: Path | None = None
 
 
+def procfile_threads() -> int:
+    """The threads per gunicorn worker the Procfile's ``web`` process runs: RegWatch and the raw
+    floor are served as production serves them, only with the worker count under test."""
+    web = next(line for line in PROCFILE.read_text().splitlines() if line.startswith("web:"))
+    return int(re.search(r"--threads\s+(\d+)", web).group(1))
+
+
 def start_regwatch(stack: ExitStack, name: str, database_url: str, workers: int,
                    **extra: str) -> Target:  # fmt: skip
     port = free_port()
     pidfile = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "gunicorn.pid"
-    command = [*gunicorn_command("regwatch.wsgi", port, workers=workers), "--pid", str(pidfile)]
+    command = [*gunicorn_command("regwatch.wsgi", port, workers=workers, threads=procfile_threads()),
+               "--pid", str(pidfile)]  # fmt: skip
     base = stack.enter_context(
         serving(command, server_env(database_url, **extra), port, "/api/v1/sectors/")
     )
@@ -293,7 +302,12 @@ def start_targets(stack: ExitStack, args, sqlite_path: Path) -> list[Target]:
     probe = "/events_range?after=2024-01-01&before=2024-01-02"
     base = stack.enter_context(
         serving(
-            gunicorn_command("bench.raw_app:application", port, workers=first), raw_env, port, probe
+            gunicorn_command(
+                "bench.raw_app:application", port, workers=first, threads=procfile_threads()
+            ),
+            raw_env,
+            port,
+            probe,
         )
     )
     targets.append(Target(f"raw WSGI (gunicorn, {first}w)", base, raw_path))
@@ -329,8 +343,20 @@ def check_same_rows(targets: list[Target], questions: dict[str, list[dict]]) -> 
     return agree
 
 
-def load(targets: list[Target], args, questions_of: Callable[[int, str], list[dict]]) -> list[dict]:
-    """Every operation on every server, ``args.rounds`` times interleaved; the median figures."""
+def read_into_page_cache(path: Path) -> None:
+    """Read the file at ``path`` through once, so a run starts with it in the operating
+    system's page cache, as a server with the memory for it holds it. This machine's virtual
+    disk lets cached pages go within minutes, and a server whose run came after a rest would
+    otherwise wait on the disk more than the one before it."""
+    with path.open("rb") as file:
+        while file.read(1 << 20):
+            pass
+
+
+def load(targets: list[Target], args, questions_of: Callable[[int, str], list[dict]],
+         database: Path) -> list[dict]:  # fmt: skip
+    """Every operation on every server, ``args.rounds`` times interleaved, each run from the
+    SQLite file ``database`` read into the page cache; the median figures."""
     runs: dict[tuple[str, str], list[dict]] = defaultdict(list)
     repeated: set[tuple[str, str]] = set()
     for round_number in range(1, args.rounds + 1):
@@ -338,6 +364,7 @@ def load(targets: list[Target], args, questions_of: Callable[[int, str], list[di
             questions = questions_of(round_number, op)
             for target in (t for t in targets if op in t.operations):
                 paths = [target.path(op, q) for q in questions]
+                read_into_page_cache(database)
                 result = wrk(target.base, paths, args.duration, args.connections)
                 if result["errors"]:
                     sys.exit(f"{target.name} answered {op} with {result['errors']} errors")
@@ -391,6 +418,8 @@ def scaling(args) -> list[dict]:
         with ExitStack() as stack:
             target = start_regwatch(stack, "RegWatch (gunicorn, 1w)", url, 1)
             target.operations = (op,)
+            if kind == "SQLite":
+                read_into_page_cache(sqlite_path)
             runs = []
             for round_number in range(1, args.rounds + 1):
                 questions = space.draws(
@@ -459,11 +488,12 @@ def main() -> None:
                 lambda r, op: space.draws(
                     op, QUESTIONS_PER_SECOND * args.duration, f"{args.seed}/round/{r}"
                 ),
+                sqlite_path,
             )  # fmt: skip
         if "repeated" in args.modes:
             same = check_same_rows(targets, {op: [p] for op, p in fixed.items()})
             agree = {op: agree[op] and same[op] for op in agree}
-            tables["repeated"] = load(targets, args, lambda r, op: [fixed[op]])
+            tables["repeated"] = load(targets, args, lambda r, op: [fixed[op]], sqlite_path)
         memory = {t.name: worker_rss_mb(t.pidfile) for t in targets if t.pidfile}
     scaled = scaling(args) if args.scaling or args.postgres_measures else []
     write_results(tables, agree, memory, scaled, args)
