@@ -2,7 +2,7 @@ import functools
 from collections.abc import Callable
 
 from django.core.cache import cache
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from rest_framework import pagination
@@ -12,6 +12,17 @@ from .caching import timeline_cache_key
 from .pages import as_rows
 
 COUNT_TTL_SECONDS = 3600
+
+
+class ListedPage(Page):
+    """A page that iterates its list as a list: ``Page`` iterates as a ``Sequence``, one
+    ``__getitem__`` with its type checks per row, which DRF's ``list(page)`` pays on every
+    list request."""
+
+    def __iter__(self):
+        if not isinstance(self.object_list, list):
+            self.object_list = list(self.object_list)
+        return iter(self.object_list)
 
 
 class VersionedCountPaginator(Paginator):
@@ -29,6 +40,9 @@ class VersionedCountPaginator(Paginator):
         super().__init__(*args, **kwargs)
         self.count_key = count_key
         self.count_queryset = count_queryset
+
+    def _get_page(self, *args, **kwargs) -> ListedPage:
+        return ListedPage(*args, **kwargs)
 
     @cached_property
     def count(self) -> int:
