@@ -540,8 +540,10 @@ def write_results(tables, agree, memory, scaled, args) -> None:
         f"{args.rounds} rounds with servers and operations interleaved, so drift in the machine's speed "
         "falls on all of them alike; each figure is the median of its rounds. Rows compared on "
         f"every server for {SAMPLE} questions per operation. RegWatch runs with production "
-        "settings but rate limits (off: wrk would get 429s); SQL/request is a first answer's "
-        "(a cached answer costs one statement).",
+        "settings but rate limits (off: wrk would get 429s), and it and the raw app with the "
+        f"Procfile's {procfile_threads()} threads per gunicorn worker; the SQLite file is read "
+        "into the page cache before each run. SQL/request is a first answer's (a cached "
+        "answer costs one statement).",
         f"Machine: {machine()}.",
     ]
     if "varied" in tables:
@@ -569,7 +571,8 @@ def write_results(tables, agree, memory, scaled, args) -> None:
             "",
             "### Scaling: operation 1 (measures by material in force on a day), varied traffic",
             "",
-            "RegWatch, gunicorn with 1 worker, default settings.",
+            f"RegWatch, gunicorn with 1 worker ({procfile_threads()} threads), default settings; "
+            "each SQLite file read into the page cache before its rounds.",
             "",
             "| measures | database | req/s | p50 ms | p99 ms | worker RSS MB |",
             "|---:|---|---:|---:|---:|---:|",
