@@ -21,11 +21,12 @@ such a request (security headers, CORS, ``Content-Length``, framing), taken from
 Django's (``tests/api/test_direct_reads.py``).
 
 Everything else passes to Django unchanged: another method or address, a signed-in client
-(``Authorization`` or a session cookie), a conditional request, a body, ``Accept`` other than
-JSON, any parameter outside the forms above or given twice, an unknown material or measure,
-a page past the last, a throttled client, an address Django would redirect or refuse. So every
-error keeps its one source, the API's own answer. Direct answers are counted in the
-``regwatch_direct_reads`` metric (django-prometheus does not see them)."""
+(``Authorization`` or a session cookie), any other cookie, a conditional request, a body,
+``Accept`` other than JSON (or empty), any parameter outside the forms above or given twice,
+an unknown material or measure, a page past the last, a throttled client, an address Django
+would redirect or refuse. So every error keeps its one source, the API's own answer. Direct
+answers are counted in the ``regwatch_direct_reads`` metric (django-prometheus does not see
+them)."""
 
 from __future__ import annotations
 
@@ -38,9 +39,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signals
 from django.core.exceptions import DisallowedHost
-from django.core.handlers.wsgi import WSGIRequest
+from django.core.handlers.wsgi import WSGIRequest, get_script_name
 from django.forms import ValidationError as FormValidationError
 from django.http import HttpResponse
+from django.urls import set_script_prefix
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 from knox.auth import TokenAuthentication
@@ -98,7 +100,8 @@ SLUG = views.SLUG
 DAY = ISO_DATE
 DAY_FIELD = ISODateField()  # the API's own reading of a day, so both refuse the same ones
 WHOLE = re.compile(r"[1-9][0-9]{0,5}")
-ACCEPTED = {None, "", "*/*", "application/json"}
+# An empty Accept header accepts nothing: DRF answers it 406.
+ACCEPTED = {None, "*/*", "application/json"}
 # DRF marks each answer as depending on these (Accept: negotiation; Cookie: the session the
 # authenticators read).
 VARY = ("Accept", "Cookie")
@@ -263,9 +266,11 @@ def _parameters(query: str, allowed: dict[str, re.Pattern]) -> dict[str, str] | 
 
 def _plain_anonymous_get(environ: dict) -> bool:
     """An anonymous bodiless GET (as the shared response cache reads one) with no chunked body,
-    no validators and JSON (or anything) accepted."""
+    no validators, no cookies (the CSRF middleware renews a malformed token's cookie, the
+    session and messages middleware read theirs) and JSON (or anything) accepted."""
     return (
         anonymous_bodiless_get(environ)
+        and not environ.get("HTTP_COOKIE")
         and "HTTP_TRANSFER_ENCODING" not in environ
         and "HTTP_IF_NONE_MATCH" not in environ
         and "HTTP_IF_MODIFIED_SINCE" not in environ
@@ -327,6 +332,7 @@ class DirectReads:
 
     def direct_response(self, environ: dict, question: tuple) -> HttpResponse | None:
         """The answer to ``question``, or None where Django answers it (see the module)."""
+        set_script_prefix(get_script_name(environ))  # as Django's handler: reversed URLs use it
         signals.request_started.send(sender=self.__class__, environ=environ)
         request = WSGIRequest(environ)
         request.direct_question = question

@@ -8,7 +8,7 @@ import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import resolve
+from django.urls import resolve, set_script_prefix
 from rest_framework.authentication import BaseAuthentication
 
 from api import direct_reads, views
@@ -123,6 +123,9 @@ ELSEWHERE = [
     ("/api/v1/measures/{key}/", {"If_None_Match": '"x"'}, 200),
     ("/api/v1/measures/{key}/", {"Accept": "text/html"}, 200),
     ("/api/v1/measures/{key}/", {"Accept": "text/csv"}, 406),
+    ("/api/v1/measures/{key}/", {"Accept": ""}, 406),
+    ("/api/v1/events/?date_after=2025-01-01", {"Cookie": "csrftoken=abc"}, 200),
+    ("/api/v1/events/?date_after=2025-01-01", {"Cookie": "theme=dark"}, 200),
     ("/api/v1/measures/{key}/?as_known_on=1990-01-01T00:00:00Z", {}, 404),
     ("/api/v1/measures/{key}/?unknown=1", {}, 400),
     ("/api/v1/measures/no-such-measure/", {}, 404),
@@ -186,6 +189,31 @@ def test_anything_else_is_answered_by_django(synthetic, stacks):
         ours = assert_same(direct, django, path, **headers)
         assert ours.status == status, (path, headers)
         assert behind.asked, f"Django was not asked {path} {headers}"
+
+
+def test_a_malformed_csrf_cookie_is_renewed_as_django_does(demo_data, stacks):
+    direct, django, behind = stacks
+    ours = assert_same(direct, django, "/api/v1/events/", Cookie="csrftoken=abc")
+    assert ours.headers["Set-Cookie"].strip().startswith("csrftoken=") and behind.asked
+
+
+def test_addresses_carry_this_requests_script_prefix_not_an_earlier_ones(synthetic, stacks):
+    direct, django, behind = stacks
+    key = keys_of(1)[0]
+    asked = [f"/api/v1/measures/{key}/", "/api/v1/materials/gallium/timeline/",
+             "/api/v1/measures/?material=gallium&in_force_on=2024-02-29"]  # fmt: skip
+    for path in asked:
+        set_script_prefix("/earlier/")  # what a request under another prefix left on the thread
+        assert b"/earlier/" not in assert_same(direct, django, path).content
+    assert behind.asked == []
+
+
+def test_a_forced_script_name_prefixes_direct_addresses_as_djangos(synthetic, stacks, settings):
+    settings.FORCE_SCRIPT_NAME = "/regwatch"
+    direct, django, behind = stacks
+    ours = assert_same(direct, django, f"/api/v1/measures/{keys_of(1)[0]}/")
+    assert ours.json()["url"].startswith("http://testserver/regwatch/api/v1/measures/")
+    assert behind.asked == []
 
 
 def test_a_host_django_refuses_is_refused_as_django_does(demo_data, stacks):
