@@ -537,7 +537,7 @@ def write_results(tables, agree, memory, scaled, args) -> None:
     lines = [
         f"Dataset: {args.measures:,} synthetic measures (seed {args.seed}) plus the demo data, SQLite.",
         f"Load: wrk, 1 thread, {args.connections} connections, {args.duration} s per run, from a separate process; "
-        f"{args.rounds} rounds with servers and operations interleaved, so drift in the machine's speed "
+        f"{args.rounds} round{'s' * (args.rounds != 1)} with servers and operations interleaved, so drift in the machine's speed "
         "falls on all of them alike; each figure is the median of its rounds. Rows compared on "
         f"every server for {SAMPLE} questions per operation. RegWatch runs with production "
         "settings but rate limits (off: wrk would get 429s), and it and the raw app with the "

@@ -49,9 +49,23 @@ class Space:
         return {"after": after.isoformat(), "before": before.isoformat()}
 
     def draws(self, operation: str, count: int, seed: str) -> list[dict[str, str]]:
-        """``count`` questions for ``operation``; the same ``seed`` gives the same list."""
+        """``count`` different questions for ``operation``, unless it has fewer (a material's
+        timeline has one per material, a measure one per key): then all of them, in a drawn
+        order, over and over. The same ``seed`` gives the same list."""
         rng = random.Random(f"{seed}/{operation}")
-        return [self.draw(operation, rng) for _ in range(count)]
+        named = {
+            "measure_detail": ("key", self.keys),
+            "material_timeline": ("material", self.materials),
+        }
+        if operation in named:
+            field, names = named[operation]
+            order = rng.sample(names, min(count, len(names)))
+            return [{field: order[at % len(order)]} for at in range(count)]
+        drawn: dict[tuple[str, ...], dict[str, str]] = {}
+        while len(drawn) < count:  # millions of days and windows: a repeat is only redrawn
+            question = self.draw(operation, rng)
+            drawn.setdefault(tuple(question.values()), question)
+        return list(drawn.values())
 
 
 def regwatch_path(operation: str, p: dict[str, str]) -> str:
