@@ -265,12 +265,10 @@ def _parameters(query: str, allowed: dict[str, re.Pattern]) -> dict[str, str] | 
 
 
 def _plain_anonymous_get(environ: dict) -> bool:
-    """An anonymous bodiless GET (as the shared response cache reads one) with no chunked body,
-    no validators, no cookies (the CSRF middleware renews a malformed token's cookie, the
-    session and messages middleware read theirs) and JSON (or anything) accepted."""
+    """An anonymous bodiless GET (as the shared response cache reads one: no cookies either)
+    with no chunked body, no validators and JSON (or anything) accepted."""
     return (
         anonymous_bodiless_get(environ)
-        and not environ.get("HTTP_COOKIE")
         and "HTTP_TRANSFER_ENCODING" not in environ
         and "HTTP_IF_NONE_MATCH" not in environ
         and "HTTP_IF_MODIFIED_SINCE" not in environ

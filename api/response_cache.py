@@ -10,7 +10,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import DatabaseError
-from django.http import parse_cookie
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
@@ -55,15 +54,17 @@ class SharedReadMixin:
 
 
 def anonymous_bodiless_get(environ: dict) -> bool:
-    """Whether the request is a GET with no body and no credentials (no Authorization header,
-    no session cookie), where the API lets anonymous clients read. What the authenticators
-    make of it is still theirs to say (see ``SharedReadMixin``)."""
+    """Whether the request is a GET with no body, no Authorization header and no cookies, where
+    the API lets anonymous clients read. Cookies are read by Django's middleware (the session,
+    messages, and CSRF, which renews a malformed token's cookie in the answer), so a request
+    carrying any goes to Django. What the authenticators make of it is still theirs to say
+    (see ``SharedReadMixin``)."""
     return (
         environ.get("REQUEST_METHOD") == "GET"
         and "HTTP_AUTHORIZATION" not in environ
+        and not environ.get("HTTP_COOKIE")
         and environ.get("CONTENT_LENGTH") in (None, "", "0")
         and not settings.REGWATCH_API_REQUIRE_AUTH
-        and settings.SESSION_COOKIE_NAME not in parse_cookie(environ.get("HTTP_COOKIE", ""))
     )
 
 

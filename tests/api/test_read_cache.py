@@ -266,3 +266,12 @@ def test_a_signed_in_answer_is_kept_apart_for_http_and_https(wsgi, demo_data, se
     plain = wsgi(DETAIL, **signed_in).json()["url"]
     secure = wsgi(DETAIL, X_Forwarded_Proto="https", **signed_in).json()["url"]
     assert (plain.split(":")[0], secure.split(":")[0]) == ("http", "https")
+
+
+def test_a_request_with_cookies_is_answered_by_django_not_the_cache(wsgi, demo_data):
+    """A malformed CSRF cookie is renewed by Django's answer; a kept answer would drop that."""
+    assert wsgi(DETAIL).status == 200  # kept for cookieless clients
+    with CaptureQueriesContext(connection) as queries:
+        answer = wsgi(DETAIL, Cookie="csrftoken=abc")
+    assert answer.status == 200 and len(queries) > 1
+    assert answer.headers["Set-Cookie"].strip().startswith("csrftoken=")
