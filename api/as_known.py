@@ -25,10 +25,11 @@ from rest_framework.response import Response
 from timeline import as_known
 from timeline.models import MEASURE_DATE_FIELDS, Material
 from timeline.precision import partial_date_text
+from timeline.representation.store import moment_text
 
 from .caching import cached_read
 from .conditional import conditional_response, etag_for
-from .pages import _datetime, measure_url_prefix
+from .pages import measure_url_prefix
 from .parameters import RFC3339Field, in_utc
 
 NAME = "as_known_on"
@@ -173,8 +174,8 @@ def measure_representation(known: as_known.KnownMeasure, request, day: datetime.
         ],
         "confidence": known.confidence,
         "notes": known.notes,
-        "created_at": _datetime(known.created_at),
-        "updated_at": _datetime(known.updated_at),
+        "created_at": moment_text(known.created_at),
+        "updated_at": moment_text(known.updated_at),
     }
     if representation["status"] is not None:
         representation["status"] = str(representation["status"])
@@ -275,7 +276,7 @@ def measure_list(view, request, moment: datetime.datetime) -> Response:
 def known_measure(key: str, moment: datetime.datetime) -> as_known.KnownMeasure:
     known = as_known.measure_known_on(key, moment)
     if known is None:
-        raise NotFound(f"No measure with the key {key} was known at {_datetime(moment)}.")
+        raise NotFound(f"No measure with the key {key} was known at {moment_text(moment)}.")
     return known
 
 

@@ -20,11 +20,6 @@ from timeline.representation import store as representation
 from .renderers import ORJSONRenderer
 
 
-def _datetime(value) -> str:
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 @functools.lru_cache(maxsize=16)
 def _measure_list_path(urlconf: str, script_prefix: str) -> str:
     return reverse("api:measure-list", urlconf=urlconf)
@@ -39,9 +34,9 @@ def measure_url_prefix(request) -> str:
 
 
 def measure_page(rows: list[dict], request, day: datetime.date | None = None) -> list[dict]:
-    """The MeasureSerializer representation of a page of measures (``READ_FIELDS`` rows), each
-    stored representation completed with its address and its status on ``day`` (default
-    today)."""
+    """The MeasureSerializer representation of a page of measures (``representation.rows_of_ids``
+    rows), each stored representation completed with its address and its status on ``day``
+    (default today)."""
     prefix = measure_url_prefix(request)
     day = day or timezone.localdate()
     page = []
@@ -50,8 +45,6 @@ def measure_page(rows: list[dict], request, day: datetime.date | None = None) ->
         body["status"], body["status_confirmed"], body["status_certain"] = (
             representation.status_on_day(inputs, day)
         )
-        body["created_at"] = _datetime(row["created_at"])
-        body["updated_at"] = _datetime(row["updated_at"])
         page.append(body)
     return page
 
@@ -67,15 +60,11 @@ def measure_fragments(
     rendered: list[bytes | None] = []
     for row in rows:
         body = None
-        if row["representation__updated_at"] == row["updated_at"]:
+        if row["current"]:
             body = representation.spliced(
-                row["representation__body"],
+                row["body"],
                 f"{prefix}{row['key']}/",
-                representation.status_on_day(
-                    orjson.loads(row["representation__status_inputs"]), day
-                ),
-                _datetime(row["created_at"]),
-                _datetime(row["updated_at"]),
+                representation.status_on_day(orjson.loads(row["status_inputs"]), day),
             )
         rendered.append(body)
     unspliced = [row for row, body in zip(rows, rendered, strict=True) if body is None]

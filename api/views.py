@@ -98,7 +98,7 @@ class RowPagesMixin(ConditionalListMixin):
     """List pages read as plain rows (``api/pages.py``) and kept in the read cache with
     their ETag."""
 
-    row_fields: tuple[str, ...]
+    row_fields: tuple[str, ...] = ()  # the values() a page reads, without rows_of_ids
     build_page: Callable[[list[dict], object], list[dict]]
     rows_of_ids: Callable[[list], list[dict]] | None = None  # see paginate_rows
 
@@ -192,7 +192,6 @@ class MeasureViewSet(ExportMixin, FacetsMixin, RowPagesMixin, TimelineViewSet):
     not_exported_parameters = ("facets",)
     serializer_class = serializers.MeasureSerializer
     filterset_class = filters.MeasureFilterSet
-    row_fields = representation.READ_FIELDS
     rows_of_ids = staticmethod(representation.rows_of_ids)
 
     def build_page(self, rows: list[dict], request) -> list[dict]:

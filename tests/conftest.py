@@ -103,7 +103,8 @@ def make_measure(jurisdiction):
 
 def representations_differing() -> list[str]:
     """Keys of the measures whose stored representation claims to be current (its
-    ``updated_at`` is the measure's) but differs from what their tables give now."""
+    ``created_at`` and ``updated_at`` are the measure's) but differs from what their tables
+    give now."""
     import orjson
 
     from timeline.representation.models import MeasureRepresentation
@@ -112,14 +113,15 @@ def representations_differing() -> list[str]:
     current = {
         row.measure_id: row
         for row in MeasureRepresentation.objects.filter(
-            updated_at=models.F("measure__updated_at")
+            created_at=models.F("measure__created_at"),
+            updated_at=models.F("measure__updated_at"),
         ).select_related("measure")
     }
     built = build(current)
     return sorted(
         row.measure.key
         for pk, row in current.items()
-        if (orjson.loads(row.body), orjson.loads(row.status_inputs)) != built[pk][0]
+        if (orjson.loads(row.body), orjson.loads(row.status_inputs)) != built[pk].representation
     )
 
 

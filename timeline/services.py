@@ -409,6 +409,7 @@ def _bring_back(measure: Measure) -> None:
     if created_at is not None:
         Measure.objects.filter(pk=measure.pk).update(created_at=created_at)
         measure.created_at = created_at
+        representation.refresh([measure.pk])
     held = parts.get("referred_by", [])
     referrers = dict(
         Measure.objects.filter(key__in={entry["measure"] for entry in held}).values_list(

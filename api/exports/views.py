@@ -66,7 +66,8 @@ class ExportMixin:
     """For list views: the formats in ``export_renderer_classes`` besides JSON, on the list
     only. An export is not paged (``page`` and ``page_size`` are refused with it), reads the
     filtered queryset with ``iterator()`` and builds each chunk of rows as the JSON list does
-    (``row_fields`` and ``build_page`` where the view has them, else its serializer). Errors
+    (``build_page`` over ``rows_of_ids`` or ``row_fields`` where the view has them, else its
+    serializer). Errors
     are answered in JSON whatever the format asked for."""
 
     export_renderer_classes: tuple[type[ExportRenderer], ...] = TABULAR
@@ -138,7 +139,11 @@ class ExportMixin:
     def export_chunks(self, queryset) -> Iterator[list[dict]]:
         """The JSON list's items, ``CHUNK_SIZE`` at a time, read as one streamed query."""
         request = self.request
-        if hasattr(self, "build_page"):
+        if getattr(self, "rows_of_ids", None) is not None:
+            ids = queryset.prefetch_related(None).values_list("pk", flat=True)
+            for batch in batched(ids.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
+                yield self.build_page(self.rows_of_ids(list(batch)), request)
+        elif hasattr(self, "build_page"):
             rows = as_rows(queryset, self.row_fields).iterator(chunk_size=CHUNK_SIZE)
             for batch in batched(rows, CHUNK_SIZE):
                 yield self.build_page(batch, request)

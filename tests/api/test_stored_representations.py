@@ -85,6 +85,36 @@ def test_the_status_from_stored_inputs_is_the_rule_on_every_day(demo_data, read)
             ), (measure.key, day)
 
 
+def test_a_representation_built_at_another_created_at_is_not_used(client, demo_data):
+    key = "cn-mofcom-2025-62"
+    moment = datetime.datetime(2001, 2, 3, 4, 5, 6, 789000, tzinfo=datetime.UTC)
+    Measure.objects.filter(key=key).update(created_at=moment)
+    assert client.get(f"/api/v1/measures/{key}/").json()["created_at"] == (
+        "2001-02-03T04:05:06.789000Z"
+    )
+    listed = results(client.get("/api/v1/measures/", {"page_size": 500}))
+    assert {m["key"]: m["created_at"] for m in listed}[key] == "2001-02-03T04:05:06.789000Z"
+    assert not_current_keys() == [key]
+
+
+def test_a_representation_stored_without_the_times_is_rebuilt(client, demo_data):
+    """As a database upgraded from before the body held created_at and updated_at holds it."""
+    key = "cn-mofcom-2025-62"
+    expected = client.get(f"/api/v1/measures/{key}/").json()
+    stored = MeasureRepresentation.objects.get(measure__key=key)
+    body = orjson.loads(stored.body) | {"created_at": None, "updated_at": None}
+    MeasureRepresentation.objects.filter(pk=stored.pk).update(
+        created_at=None, body=orjson.dumps(body).decode()
+    )
+    assert client.get(f"/api/v1/measures/{key}/").json() == expected
+    assert not_current_keys() == [key]
+    call_command("rebuild_representations", "--not-current", stdout=None)
+    assert not_current_keys() == []
+    assert orjson.loads(MeasureRepresentation.objects.get(pk=stored.pk).body)["created_at"] == (
+        expected["created_at"]
+    )
+
+
 def test_api_writes_leave_it_current(editor_client, client, demo_data):
     key = "cn-mofcom-2025-62"
     response = editor_client.patch(

@@ -11,9 +11,10 @@ The write paths rewrite a measure's row in their transaction (``refresh``), wher
 rebuild its in-force periods and its search document: ``services.save_measure``,
 ``create_measures``, the admin, the loader's restored timestamps, the synthetic generator, and
 ``changes`` after a row that measures show (a material's name, an authority's slug...) changes.
-A row is used only while its ``updated_at`` is the measure's: every write that changes how a
-measure is shown moves that (``timeline.changes``, which clients syncing with
-``updated_since`` rely on too), so a write path that forgot to refresh costs speed, never a
-stale answer. ``manage.py rebuild_representations`` writes every row (after upgrading a
-database that has none).
+A row is used only while its ``created_at`` and ``updated_at`` are the measure's (the body holds
+both as the API writes them): every write that changes how a measure is shown moves
+``updated_at`` (``timeline.changes``, which clients syncing with ``updated_since`` rely on
+too), and bringing a deleted measure back moves ``created_at``, so a write path that forgot to
+refresh costs speed, never a stale answer. ``manage.py rebuild_representations`` writes every
+row (after upgrading a database that has none; ``--not-current``: those that are not current).
 """

@@ -12,12 +12,17 @@ class MeasureRepresentation(models.Model):
         primary_key=True,
         related_name="representation",
     )
+    created_at = models.DateTimeField(
+        null=True,
+        help_text="The measure's created_at when this was built (null: built before the body "
+        "held the times): used only while it is the same.",
+    )
     updated_at = models.DateTimeField(
         help_text="The measure's updated_at when this was built: used only while it is the same."
     )
     body = models.TextField(
         help_text="JSON object: the measure's fields in the API's order; url, status, "
-        "status_confirmed, status_certain, created_at and updated_at are null (set per read)."
+        "status_confirmed and status_certain are null (set per read)."
     )
     status_inputs = models.TextField(
         help_text='JSON object: what the status rule reads, {"dates": {"announced_on": '

@@ -8,7 +8,7 @@ import functools
 import operator
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from django.db import connection
@@ -32,23 +32,29 @@ from .models import MeasureRepresentation
 
 BATCH = 1000
 ONE_DAY = datetime.timedelta(days=1)
-# What a read of measures needs besides their stored representation (``values()`` names).
-READ_FIELDS = (
-    "id",
-    "key",
-    "created_at",
-    "updated_at",
-    "representation__updated_at",
-    "representation__body",
-    "representation__status_inputs",
-)
 _OWN_FIELDS = (
     "id", "key", "title", "reference", "jurisdiction__code", "measure_type", "summary",
     "announced_on", "effective_on", "ends_on", "announced_on_precision", "effective_on_precision",
-    "ends_on_precision", "confidence", "notes", "updated_at",
+    "ends_on_precision", "confidence", "notes", "created_at", "updated_at",
 )  # fmt: skip
+_STATUSES = {status.value: status for status in MeasureStatus}
 
 Representation = tuple[dict[str, Any], dict[str, Any]]  # (body, status inputs)
+
+
+class Built(NamedTuple):
+    """A representation built from a measure's tables, with the measure's two times then."""
+
+    representation: Representation
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+def moment_text(value: datetime.datetime) -> str:
+    """The API's text of a moment: ISO 8601, UTC written ``Z`` (``2025-01-02T03:04:05.678901Z``,
+    no fraction when it is zero), as DRF writes the serializers' times."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 @functools.cache
@@ -106,10 +112,10 @@ def _iso(value) -> str | None:
     return day_from_sql(value).isoformat() if value is not None else None
 
 
-def build(ids: Iterable[int]) -> dict[int, tuple[Representation, datetime.datetime]]:
+def build(ids: Iterable[int]) -> dict[int, Built]:
     """The representations of the measures with ``ids`` (missing ones are left out), built from
-    their tables, each with the ``updated_at`` it was built at: eight queries whatever their
-    number (up to the database's limit on parameters: callers batch by ``BATCH``)."""
+    their tables, each with the times it was built at: eight queries whatever their number (up
+    to the database's limit on parameters: callers batch by ``BATCH``)."""
     ids = list(ids)
     if not ids:
         return {}
@@ -167,8 +173,8 @@ def build(ids: Iterable[int]) -> dict[int, tuple[Representation, datetime.dateti
             ],
             "confidence": row["confidence"],
             "notes": row["notes"],
-            "created_at": None,
-            "updated_at": None,
+            "created_at": moment_text(row["created_at"]),
+            "updated_at": moment_text(row["updated_at"]),
         }
         inputs = {
             "dates": {
@@ -180,7 +186,7 @@ def build(ids: Iterable[int]) -> dict[int, tuple[Representation, datetime.dateti
             ],
         }
         inputs["turns"] = status_turns(inputs)
-        built[pk] = ((body, inputs), row["updated_at"])
+        built[pk] = Built((body, inputs), row["created_at"], row["updated_at"])
     return built
 
 
@@ -192,25 +198,28 @@ def refresh(ids: Iterable[int]) -> None:
         rows = [
             MeasureRepresentation(
                 measure_id=pk,
-                updated_at=updated_at,
-                body=orjson.dumps(body).decode(),
-                status_inputs=orjson.dumps(inputs).decode(),
+                created_at=built.created_at,
+                updated_at=built.updated_at,
+                body=orjson.dumps(built.representation[0]).decode(),
+                status_inputs=orjson.dumps(built.representation[1]).decode(),
             )
-            for pk, ((body, inputs), updated_at) in build(ids[start : start + BATCH]).items()
+            for pk, built in build(ids[start : start + BATCH]).items()
         ]
         MeasureRepresentation.objects.bulk_create(
             rows,
             update_conflicts=True,
             unique_fields=["measure"],
-            update_fields=["updated_at", "body", "status_inputs"],
+            update_fields=["created_at", "updated_at", "body", "status_inputs"],
         )
 
 
 def not_current() -> Q:
-    """A condition on measures: no stored representation, or one built before the measure's
-    last change or without its status turns (``status_turns``)."""
+    """A condition on measures: no stored representation, or one built at other times than
+    the measure's (``_CURRENT`` in SQL) or without its status turns (``status_turns``)."""
     return (
         Q(representation__isnull=True)
+        | Q(representation__created_at__isnull=True)  # stored before the times were
+        | ~Q(representation__created_at=F("created_at"))
         | ~Q(representation__updated_at=F("updated_at"))
         | ~Q(representation__status_inputs__contains='"turns"')  # stored before turns were
     )
@@ -225,55 +234,53 @@ def rebuild_all(*, only_not_current: bool = False) -> int:
     return len(ids)
 
 
+# Whether a measure's stored representation is current: built at the measure's times. Its
+# updated_at moves on every write that changes how the measure is shown (``timeline.changes``);
+# its created_at moves alone when a deleted measure comes back (``services``).
+_CURRENT = "r.updated_at = m.updated_at AND r.created_at = m.created_at"
+
+
 @functools.cache
 def _read_sql() -> str:
     """Measures with their stored representations, ``{where}`` standing for the condition:
-    one plain statement (built through the ORM, it cost more than running it)."""
+    one plain statement (built through the ORM, it cost more than running it). Currency is
+    compared in SQL: reading the stored times into Python cost more than the comparison."""
     q = connection.ops.quote_name
     measure, stored = q(Measure._meta.db_table), q(MeasureRepresentation._meta.db_table)
     return (
-        f"SELECT m.id, m.{q('key')}, m.created_at, m.updated_at, r.updated_at, r.body, "
-        f"r.status_inputs FROM {measure} m LEFT JOIN {stored} r ON r.measure_id = m.id "
+        f"SELECT m.id, m.{q('key')}, m.updated_at, CASE WHEN {_CURRENT} THEN 1 ELSE 0 END, "
+        f"r.body, r.status_inputs FROM {measure} m LEFT JOIN {stored} r ON r.measure_id = m.id "
         "WHERE {where}"
     )
 
 
-def _moment(value) -> datetime.datetime | None:
-    """A datetime column read without the ORM, aware: SQLite gives UTC as ISO text."""
-    if isinstance(value, str):
-        value = datetime.datetime.fromisoformat(value)
-    if value is not None and value.tzinfo is None:
-        value = value.replace(tzinfo=datetime.UTC)
-    return value
+def _moment(value) -> datetime.datetime:
+    """A datetime column read without the ORM, aware (SQLite's is naive UTC)."""
+    return value.replace(tzinfo=datetime.UTC) if value.tzinfo is None else value
 
 
 def _rows(where: str, params: list) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(_read_sql().format(where=where), params)
         found = cursor.fetchall()
-    rows = []
-    for pk, key, created_at, updated_at, stored_at, body, inputs in found:
-        updated = _moment(updated_at)
-        rows.append(
-            {
-                "id": pk,
-                "key": key,
-                "created_at": _moment(created_at),
-                "updated_at": updated,
-                # Read as the measure's own when equal: most are, and converting is per row.
-                "representation__updated_at": updated
-                if stored_at == updated_at
-                else _moment(stored_at),
-                "representation__body": body,
-                "representation__status_inputs": inputs,
-            }
-        )
-    return rows
+    return [
+        {
+            "id": pk,
+            "key": key,
+            "updated_at": _moment(updated_at),
+            "current": bool(current),
+            "body": body,
+            "status_inputs": inputs,
+        }
+        for pk, key, updated_at, current, body, inputs in found
+    ]
 
 
 def rows_of_ids(ids: list[int]) -> list[dict]:
-    """``READ_FIELDS`` rows of the measures with ``ids``, in that order (missing ones left
-    out): one statement."""
+    """The rows of the measures with ``ids``, in that order (missing ones left out), one
+    statement: ``{"id", "key", "updated_at" (aware), "current" (whether the stored body and
+    status inputs are the measure's now), "body", "status_inputs" (their JSON text, or None)}``.
+    """
     if not ids:
         return []
     by_id = {row["id"]: row for row in _rows(f"m.id IN ({', '.join(['%s'] * len(ids))})", ids)}
@@ -281,49 +288,48 @@ def rows_of_ids(ids: list[int]) -> list[dict]:
 
 
 def rows_of_key(key: str) -> list[dict]:
-    """The ``READ_FIELDS`` row of the measure ``key``, in a list (empty: there is none)."""
+    """The row (as ``rows_of_ids``) of the measure ``key``, in a list (empty: there is none)."""
     return _rows(f"m.{connection.ops.quote_name('key')} = %s", [key])
 
 
 def read(rows: list[dict]) -> list[Representation]:
-    """The representations of ``rows`` (``READ_FIELDS`` values of measures), in their order:
-    each stored one still current parsed, the others built from the tables (one ``build``)."""
+    """The representations of ``rows`` (``rows_of_ids``), in their order: each stored one
+    still current parsed, the others built from the tables (one ``build``)."""
     out: list[Representation | None] = []
     missing = []
     for row in rows:
-        if row["representation__updated_at"] == row["updated_at"]:
-            out.append(
-                (
-                    orjson.loads(row["representation__body"]),
-                    orjson.loads(row["representation__status_inputs"]),
-                )
-            )
+        if row["current"]:
+            out.append((orjson.loads(row["body"]), orjson.loads(row["status_inputs"])))
         else:
             out.append(None)
             missing.append(row["id"])
     if missing:
         built = build(missing)
         out = [
-            built[row["id"]][0] if got is None else got for row, got in zip(rows, out, strict=True)
+            built[row["id"]].representation if got is None else got
+            for row, got in zip(rows, out, strict=True)
         ]
     return out
 
 
 # Where a stored body (``orjson.dumps`` of ``build``'s dict, keys in the API's order) holds what
-# each read decides: ``url`` second, the status triple after ``measure_type``, the two times
-# last. Only values before each slot precede it, all JSON strings or lists of them, in which a
-# quote is escaped, so each slot's first occurrence is the top-level one.
+# each read decides: ``url`` second, the status triple after ``measure_type``. Only values
+# before each slot precede it, all JSON strings or lists of them, in which a quote is escaped,
+# so each slot's first occurrence is the top-level one.
 _URL_SLOT = '"url":null,'
 _STATUS_SLOT = '"status":null,"status_confirmed":null,"status_certain":null,'
-_TIMES_SLOT = '"created_at":null,"updated_at":null}'
+
+
+@functools.cache
+def _status_json(status: tuple[MeasureStatus | None, bool, bool]) -> str:
+    return (
+        f'"status":{orjson.dumps(status[0]).decode()},"status_confirmed":'
+        f'{orjson.dumps(status[1]).decode()},"status_certain":{orjson.dumps(status[2]).decode()},'
+    )
 
 
 def spliced(
-    body_text: str,
-    url: str,
-    status: tuple[MeasureStatus | None, bool, bool],
-    created_at: str,
-    updated_at: str,
+    body_text: str, url: str, status: tuple[MeasureStatus | None, bool, bool]
 ) -> bytes | None:
     """The stored body ``body_text`` with its per-read values filled in, as JSON bytes: the
     same bytes as ``orjson.dumps`` of the parsed body with those values set, without parsing
@@ -331,31 +337,11 @@ def spliced(
     when the text lacks a slot (it was not written by ``build``)."""
     head, url_slot, rest = body_text.partition(_URL_SLOT)
     middle, status_slot, tail = rest.partition(_STATUS_SLOT)
-    if not (url_slot and status_slot and tail.endswith(_TIMES_SLOT)):
+    if not (url_slot and status_slot):
         return None
-    value = orjson.dumps
-    return b"".join(
-        (
-            head.encode(),
-            b'"url":',
-            value(url),
-            b",",
-            middle.encode(),
-            b'"status":',
-            value(status[0]),
-            b',"status_confirmed":',
-            value(status[1]),
-            b',"status_certain":',
-            value(status[2]),
-            b",",
-            tail[: -len(_TIMES_SLOT)].encode(),
-            b'"created_at":',
-            value(created_at),
-            b',"updated_at":',
-            value(updated_at),
-            b"}",
-        )
-    )
+    return "".join(
+        (head, '"url":', orjson.dumps(url).decode(), ",", middle, _status_json(status), tail)
+    ).encode()
 
 
 def status_on_day(
@@ -368,7 +354,7 @@ def status_on_day(
     if turns is not None:
         at = bisect.bisect_right(turns, day.isoformat(), key=operator.itemgetter(0)) - 1
         status, confirmed, certain = turns[at][1:]
-        return (MeasureStatus(status) if status is not None else None), confirmed, certain
+        return (_STATUSES[status] if status is not None else None), confirmed, certain
     return _status_computed(inputs, day)
 
 
