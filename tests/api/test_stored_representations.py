@@ -110,9 +110,8 @@ def test_a_representation_stored_without_the_times_is_rebuilt(client, demo_data)
     assert not_current_keys() == [key]
     call_command("rebuild_representations", "--not-current", stdout=None)
     assert not_current_keys() == []
-    assert orjson.loads(MeasureRepresentation.objects.get(pk=stored.pk).body)["created_at"] == (
-        expected["created_at"]
-    )
+    rewritten = orjson.loads(MeasureRepresentation.objects.get(pk=stored.pk).body)
+    assert rewritten["created_at"] == expected["created_at"]
 
 
 def test_api_writes_leave_it_current(editor_client, client, demo_data):
