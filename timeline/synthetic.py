@@ -123,13 +123,24 @@ def generate(*, measures: int, seed: int, batch_size: int = 5000, progress=None)
         ]
         for statement in connection.ops.sequence_reset_sql(no_style(), written):
             cursor.execute(statement)
-        cursor.execute("ANALYZE")  # fresh planner statistics for the new rows
+    analyze_tables()  # fresh planner statistics for the new rows
+    with connection.cursor() as cursor:
         rebuild_counts()  # the periods and events were written in bulk, the counts not kept
         rebuild_materials()  # nor the rows stored per matched material
         kept = (InForceCountChange, InForceCountMonth, TimelineEventCount)
         for model in (*kept, MatchedInForcePeriod, MatchedEvent):
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return counts
+
+
+def analyze_tables() -> None:
+    """Fresh planner statistics for the project's tables, in the caller's transaction. Not a
+    bare ANALYZE: on PostgreSQL that also analyzes the cluster's shared catalogs, whose locks a
+    generation's transaction then holds for its hours, so ANALYZE in any other database of the
+    server (a test run's, say) waits for it."""
+    with connection.cursor() as cursor:
+        for table in connection.introspection.django_table_names(only_existing=True):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def _jurisdictions() -> list[Jurisdiction]:
@@ -287,8 +298,7 @@ def _measures(rng, count, *, jurisdictions, authorities, sectors, materials, bat
             # The reads below find each batch's rows by index only while the planner knows
             # the tables are large: with the statistics of the empty tables it scanned them
             # whole, every batch (a million measures took over an hour).
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+            analyze_tables()
             analyzed_at[0] = totals["measures"]
         index_measures(written)
         representation.refresh(written)
