@@ -475,7 +475,9 @@ class EventFilterSet(FilterSet):
     date_before = ISODateFilter(
         field_name="date", lookup_expr="lte", help_text="Events on or before this day."
     )
-    type = ChoiceCSVFilter(choices=EventType.choices, help_text=_csv_help("Event type."))
+    type = ChoiceCSVFilter(
+        choices=EventType.choices, method="filter_type", help_text=_csv_help("Event type.")
+    )
     jurisdiction = code_filter(
         "measure__jurisdiction", "Issuing jurisdiction of the event's measure."
     )
@@ -503,6 +505,9 @@ class EventFilterSet(FilterSet):
     class Meta:
         model = MeasureEvent
         fields: list[str] = []
+
+    def filter_type(self, queryset, name, types):
+        return queryset.of_types(types)
 
     def filter_material(self, queryset, name, materials):
         return events_matching(queryset, materials)
