@@ -290,8 +290,8 @@ def measure_detail(request, key: str, moment: datetime.datetime) -> Response:
 
 
 def measure_timeline(view, request, key: str, moment: datetime.datetime) -> Response:
-    refuse_what_is_not_rebuilt(request)
     """The timeline of a known measure, with the events filters (``EventFilterSet``)."""
+    refuse_what_is_not_rebuilt(request)
 
     def page() -> tuple[dict, str]:
         known = known_measure(key, moment)
