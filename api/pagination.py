@@ -14,6 +14,17 @@ from .pages import as_rows
 COUNT_TTL_SECONDS = 3600
 
 
+def _whole_number(raw: str) -> int | None:
+    """``raw`` read as a whole number: ASCII digits only (``int()`` also takes " 2", "+2" and
+    other scripts' digits) and no longer than Python reads (4,300 digits); else None."""
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return None
+
+
 class ListedPage(Page):
     """A page that iterates its list as a list: ``Page`` iterates as a ``Sequence``, one
     ``__getitem__`` with its type checks per row, which DRF's ``list(page)`` pays on every
@@ -120,18 +131,18 @@ class PageNumberPagination(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_query_param)
         if raw in (None, ""):
             return 1
-        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        number = _whole_number(raw)
+        if number is None or number < 1:
             raise ValidationError(
                 {self.page_query_param: ["Give a whole number from 1 (the first page)."]}
             )
-        return int(raw)
+        return number
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        # ASCII digits only, as ``page``: int() also takes " 2", "+2" and other scripts' digits.
-        size = int(raw) if raw.isascii() and raw.isdigit() else 0
+        size = _whole_number(raw) or 0
         if not 1 <= size <= self.max_page_size:
             raise ValidationError(
                 {

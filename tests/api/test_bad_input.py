@@ -216,6 +216,13 @@ QUERY_CATALOGUE = [
     ("page size in other digits", "/api/v1/measures/?page_size=%D9%A1", 400, "page_size"),
     ("page size with a sign", "/api/v1/measures/?page_size=%2B2", 400, "page_size"),
     ("page size with a space", "/api/v1/measures/?page_size=%202", 400, "page_size"),
+    (
+        "page size of 4,301 digits",
+        "/api/v1/events/?page_size=" + "0" * 4300 + "1",
+        400,
+        "page_size",
+    ),
+    ("page of 4,301 digits", "/api/v1/events/?page=" + "9" * 4301, 400, "page"),
     ("nul byte", "/api/v1/measures/?q=%00", 400, "q"),
     ("nul byte in a list item", "/api/v1/materials/?group=gall%00ium,x", 400, "group"),
     ("nul byte in a slug", "/api/v1/measures/?material=%00", 400, "material"),
