@@ -189,6 +189,20 @@ class StrictQueryParametersMixin:
 # ---------------------------------------------------------------- form fields
 
 
+class WholeNumberField(forms.IntegerField):
+    """A whole number in ASCII digits and nothing else: Django's IntegerField also takes " 5 ",
+    "+5", "5.0" and other scripts' digits, which ``page`` and ``page_size`` refuse."""
+
+    def to_python(self, value):
+        if (
+            isinstance(value, str)
+            and value not in self.empty_values
+            and not (value.isascii() and value.isdigit())
+        ):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class ISODateField(forms.DateField):
     """A day as ``YYYY-MM-DD`` and nothing else: no locale formats (06/01/2025 is 1 June in
     one country and 6 January in another), no ISO week or basic forms."""

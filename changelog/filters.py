@@ -16,6 +16,7 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from api.filters import ChoiceCSVFilter, MeasureFilterSet
 from api.parameters import (
     StrictCSVField,
+    WholeNumberField,
     check_query_parameters,
     document,
     list_valued_filters,
@@ -80,7 +81,7 @@ class CursorFilter(django_filters.Filter):
 
 
 class LimitFilter(django_filters.Filter):
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, min_value=1, max_value=MAX_LIMIT, **kwargs)
