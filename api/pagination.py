@@ -10,19 +10,9 @@ from rest_framework.exceptions import ValidationError
 
 from .caching import timeline_cache_key
 from .pages import as_rows
+from .parameters import whole_number
 
 COUNT_TTL_SECONDS = 3600
-
-
-def _whole_number(raw: str) -> int | None:
-    """``raw`` read as a whole number: ASCII digits only (``int()`` also takes " 2", "+2" and
-    other scripts' digits) and no longer than Python reads (4,300 digits); else None."""
-    if not (raw.isascii() and raw.isdigit()):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        return None
 
 
 class ListedPage(Page):
@@ -131,7 +121,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_query_param)
         if raw in (None, ""):
             return 1
-        number = _whole_number(raw)
+        number = whole_number(raw)
         if number is None or number < 1:
             raise ValidationError(
                 {self.page_query_param: ["Give a whole number from 1 (the first page)."]}
@@ -142,7 +132,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        size = _whole_number(raw) or 0
+        size = whole_number(raw) or 0
         if not 1 <= size <= self.max_page_size:
             raise ValidationError(
                 {

@@ -189,17 +189,27 @@ class StrictQueryParametersMixin:
 # ---------------------------------------------------------------- form fields
 
 
+def whole_number(raw: str) -> int | None:
+    """``raw`` read as a whole number: ASCII digits only (``int()`` also takes " 2", "+2", "2.0"
+    with Django's forms, and other scripts' digits) and no longer than Python reads (4,300
+    digits); else None. The one reading of ``page``, ``page_size`` and the feed's ``limit``."""
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return None
+
+
 class WholeNumberField(forms.IntegerField):
-    """A whole number in ASCII digits and nothing else: Django's IntegerField also takes " 5 ",
-    "+5", "5.0" and other scripts' digits, which ``page`` and ``page_size`` refuse."""
+    """An integer field reading its text by ``whole_number``."""
 
     def to_python(self, value):
-        if (
-            isinstance(value, str)
-            and value not in self.empty_values
-            and not (value.isascii() and value.isdigit())
-        ):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if isinstance(value, str) and value not in self.empty_values:
+            number = whole_number(value)
+            if number is None:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            return number
         return super().to_python(value)
 
 
