@@ -113,9 +113,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # answering a simple request.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-# The same engines, counting queries and their duration for /metrics (django-prometheus).
-DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
-    "django.db.backends.", "django_prometheus.db.backends.", 1
+# The same engines, counting queries and their duration for /metrics (django-prometheus; on
+# SQLite through ops.db.sqlite3, which builds its cursor class once).
+_engine = DATABASES["default"]["ENGINE"]
+DATABASES["default"]["ENGINE"] = (
+    "ops.db.sqlite3"
+    if _engine == "django.db.backends.sqlite3"
+    else _engine.replace("django.db.backends.", "django_prometheus.db.backends.", 1)
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -2,6 +2,7 @@ import re
 import urllib.request
 
 import pytest
+from django.db import connection
 
 from tests.live_server import free_port, gunicorn_command, manage, request, server_env, serving
 from timeline.models import Measure
@@ -136,3 +137,12 @@ def test_the_task_queue_and_deliveries_are_reported_at_each_scrape(client, open_
     assert re.search(r"^regwatch_task_queue_oldest_age_seconds \S+$", text, re.MULTILINE)
     for outcome in ("pending", "delivered", "failed"):
         assert f'regwatch_webhook_deliveries{{outcome="{outcome}"}} 0.0' in text
+
+
+@pytest.mark.django_db
+def test_sqlite_cursors_share_one_instrumented_class():
+    if connection.vendor != "sqlite":
+        pytest.skip("django-prometheus's PostgreSQL engine builds its class per connection")
+    with connection.cursor() as first, connection.cursor() as second:
+        assert type(first.cursor) is type(second.cursor)
+        assert type(first.cursor).__module__ == "django_prometheus.db.common"
