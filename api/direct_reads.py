@@ -314,6 +314,9 @@ class DirectReads:
         for middleware in reversed(shaping or []):
             handler = middleware(handler)
         self.handler = handler
+        # Each operation's series made up front: it reads 0 before the first answer, and an
+        # answer skips the labels lookup.
+        self.counted = {route.operation: DIRECT_READS.labels(route.operation) for route in ROUTES}
 
     def __call__(self, environ, start_response):
         question = question_of(environ) if self.enabled else None
@@ -324,7 +327,7 @@ class DirectReads:
         if response is None:
             return self.application(environ, start_response)
         response._handler_class = self.__class__  # close() then ends the request as Django's
-        DIRECT_READS.labels(question[0].operation).inc()
+        self.counted[question[0].operation].inc()
         start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
         return response
 

@@ -146,3 +146,15 @@ def test_sqlite_cursors_share_one_instrumented_class():
     with connection.cursor() as first, connection.cursor() as second:
         assert type(first.cursor) is type(second.cursor)
         assert type(first.cursor).__module__ == "django_prometheus.db.common"
+
+
+@pytest.mark.django_db
+def test_direct_reads_have_a_series_per_operation_before_any_answer(client, open_metrics):
+    from api.direct_reads import ROUTES, DirectReads
+
+    DirectReads(lambda environ, start_response: [])
+    text = scrape(client)
+
+    for route in ROUTES:
+        line = f'regwatch_direct_reads_total{{operation="{route.operation}"}}'
+        assert any(found.startswith(line + " ") for found in text.splitlines()), line
