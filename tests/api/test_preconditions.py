@@ -77,3 +77,26 @@ def test_last_modified_is_no_earlier_than_today_as_the_status_is_for_today(clien
     held = http_date(yesterday.timestamp())
     assert client.get(URL, HTTP_IF_MODIFIED_SINCE=held).status_code == 200
     assert client.get(URL, HTTP_IF_MODIFIED_SINCE=response["Last-Modified"]).status_code == 304
+
+
+def test_last_modified_moves_to_the_next_day_at_midnight_in_the_site_time_zone(
+    client, demo_data, monkeypatch
+):
+    """The start of today is kept between requests: it must still move at midnight, and be
+    midnight in whichever time zone is active."""
+    import datetime
+
+    from django.utils import timezone
+
+    from api.conditional import statuses_moved_at
+
+    long_ago = datetime.datetime(2001, 1, 1, tzinfo=datetime.UTC)
+    Measure.objects.filter(key="cn-mofcom-2025-62").update(updated_at=long_ago)
+    before_midnight = datetime.datetime(2031, 5, 6, 23, 59, 59, tzinfo=datetime.UTC)
+    for now, day in [(before_midnight, 6), (before_midnight + datetime.timedelta(seconds=1), 7)]:
+        monkeypatch.setattr(timezone, "now", lambda now=now: now)
+        midnight = datetime.datetime(2031, 5, day, tzinfo=datetime.UTC)
+        assert statuses_moved_at() == midnight
+        assert client.get(URL)["Last-Modified"] == http_date(midnight.timestamp())
+    with timezone.override("Asia/Tokyo"):  # 2031-05-07 09:00 there
+        assert statuses_moved_at() == datetime.datetime(2031, 5, 6, 15, tzinfo=datetime.UTC)
