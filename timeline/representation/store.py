@@ -241,14 +241,16 @@ _CURRENT = "r.updated_at = m.updated_at AND r.created_at = m.created_at"
 
 
 @functools.cache
-def _read_sql() -> str:
-    """Measures with their stored representations, ``{where}`` standing for the condition:
-    one plain statement (built through the ORM, it cost more than running it). Currency is
-    compared in SQL: reading the stored times into Python cost more than the comparison."""
+def _read_sql(with_updated_at: bool) -> str:
+    """Measures with their stored representations, ``{where}`` standing for the condition
+    (``with_updated_at``: the measure's ``updated_at`` too, as the third column): one plain
+    statement (built through the ORM, it cost more than running it). Currency is compared in
+    SQL: reading the stored times into Python cost more than the comparison."""
     q = connection.ops.quote_name
     measure, stored = q(Measure._meta.db_table), q(MeasureRepresentation._meta.db_table)
+    updated_at = "m.updated_at" if with_updated_at else "NULL"
     return (
-        f"SELECT m.id, m.{q('key')}, m.updated_at, CASE WHEN {_CURRENT} THEN 1 ELSE 0 END, "
+        f"SELECT m.id, m.{q('key')}, {updated_at}, CASE WHEN {_CURRENT} THEN 1 ELSE 0 END, "
         f"r.body, r.status_inputs FROM {measure} m LEFT JOIN {stored} r ON r.measure_id = m.id "
         "WHERE {where}"
     )
@@ -259,28 +261,25 @@ def _moment(value) -> datetime.datetime:
     return value.replace(tzinfo=datetime.UTC) if value.tzinfo is None else value
 
 
-def _rows(where: str, params: list) -> list[dict]:
+def _rows(where: str, params: list, *, with_updated_at: bool = False) -> list[dict]:
     with connection.cursor() as cursor:
-        cursor.execute(_read_sql().format(where=where), params)
+        cursor.execute(_read_sql(with_updated_at).format(where=where), params)
         found = cursor.fetchall()
-    return [
-        {
-            "id": pk,
-            "key": key,
-            "updated_at": _moment(updated_at),
-            "current": bool(current),
-            "body": body,
-            "status_inputs": inputs,
-        }
-        for pk, key, updated_at, current, body, inputs in found
+    rows = [
+        {"id": pk, "key": key, "current": bool(current), "body": body, "status_inputs": inputs}
+        for pk, key, _, current, body, inputs in found
     ]
+    if with_updated_at:
+        for row, (_, _, updated_at, *_) in zip(rows, found, strict=True):
+            row["updated_at"] = _moment(updated_at)
+    return rows
 
 
 def rows_of_ids(ids: list[int]) -> list[dict]:
     """The rows of the measures with ``ids``, in that order (missing ones left out), one
-    statement: ``{"id", "key", "updated_at" (aware), "current" (whether the stored body and
-    status inputs are the measure's now), "body", "status_inputs" (their JSON text, or None)}``.
-    """
+    statement: ``{"id", "key", "current" (whether the stored body and status inputs are the
+    measure's now), "body", "status_inputs" (their JSON text, or None)}``. (A page has no use
+    for each measure's ``updated_at``, and reading a time costs a parse per row.)"""
     if not ids:
         return []
     by_id = {row["id"]: row for row in _rows(f"m.id IN ({', '.join(['%s'] * len(ids))})", ids)}
@@ -288,8 +287,9 @@ def rows_of_ids(ids: list[int]) -> list[dict]:
 
 
 def rows_of_key(key: str) -> list[dict]:
-    """The row (as ``rows_of_ids``) of the measure ``key``, in a list (empty: there is none)."""
-    return _rows(f"m.{connection.ops.quote_name('key')} = %s", [key])
+    """The row (as ``rows_of_ids``, with ``"updated_at"``, aware) of the measure ``key``, in a
+    list (empty: there is none)."""
+    return _rows(f"m.{connection.ops.quote_name('key')} = %s", [key], with_updated_at=True)
 
 
 def read(rows: list[dict]) -> list[Representation]:
