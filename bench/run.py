@@ -266,19 +266,43 @@ class Target:
     pidfile: Path | None = None
 
 
-def procfile_threads() -> int:
-    """The threads per gunicorn worker the Procfile's ``web`` process runs: RegWatch and the raw
-    floor are served as production serves them, only with the worker count under test."""
+@dataclass(frozen=True)
+class WebProcess:
+    """How the Procfile's ``web`` process runs gunicorn."""
+
+    worker_class: str
+    threads: int
+
+    def describe(self) -> str:
+        """``gthread worker, 1 thread`` and the like."""
+        return f"{self.worker_class} worker, {self.threads} thread{'s' * (self.threads != 1)}"
+
+
+def procfile_web() -> WebProcess:
+    """The worker class and threads per gunicorn worker the Procfile's ``web`` process runs:
+    RegWatch and the raw floor are served as production serves them, only with the worker
+    count under test."""
     web = next(line for line in PROCFILE.read_text().splitlines() if line.startswith("web:"))
-    return int(re.search(r"--threads\s+(\d+)", web).group(1))
+    worker_class = re.search(r"--worker-class\s+(\S+)", web)
+    return WebProcess(
+        worker_class.group(1) if worker_class else "sync",
+        int(re.search(r"--threads\s+(\d+)", web).group(1)),
+    )
+
+
+def served_as_procfile(app: str, port: int, workers: int) -> list[str]:
+    """The gunicorn command serving ``app`` on ``port`` as the Procfile's ``web`` process does,
+    with ``workers`` workers."""
+    web = procfile_web()
+    return [*gunicorn_command(app, port, workers=workers, threads=web.threads),
+            "--worker-class", web.worker_class]  # fmt: skip
 
 
 def start_regwatch(stack: ExitStack, name: str, database_url: str, workers: int,
                    **extra: str) -> Target:  # fmt: skip
     port = free_port()
     pidfile = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "gunicorn.pid"
-    command = [*gunicorn_command("regwatch.wsgi", port, workers=workers, threads=procfile_threads()),
-               "--pid", str(pidfile)]  # fmt: skip
+    command = [*served_as_procfile("regwatch.wsgi", port, workers), "--pid", str(pidfile)]
     base = stack.enter_context(
         serving(command, server_env(database_url, **extra), port, "/api/v1/sectors/")
     )
@@ -302,9 +326,7 @@ def start_targets(stack: ExitStack, args, sqlite_path: Path) -> list[Target]:
     probe = "/events_range?after=2024-01-01&before=2024-01-02"
     base = stack.enter_context(
         serving(
-            gunicorn_command(
-                "bench.raw_app:application", port, workers=first, threads=procfile_threads()
-            ),
+            served_as_procfile("bench.raw_app:application", port, first),
             raw_env,
             port,
             probe,
@@ -541,7 +563,7 @@ def write_results(tables, agree, memory, scaled, args) -> None:
         "falls on all of them alike; each figure is the median of its rounds. Rows compared on "
         f"every server for {SAMPLE} questions per operation. RegWatch runs with production "
         "settings but rate limits (off: wrk would get 429s), and it and the raw app with the "
-        f"Procfile's {procfile_threads()} threads per gunicorn worker; the SQLite file is read "
+        f"Procfile's {procfile_web().describe()}; the SQLite file is read "
         "into the page cache before each run. SQL/request is a first answer's (a cached "
         "answer costs one statement).",
         f"Machine: {machine()}.",
@@ -571,7 +593,7 @@ def write_results(tables, agree, memory, scaled, args) -> None:
             "",
             "### Scaling: operation 1 (measures by material in force on a day), varied traffic",
             "",
-            f"RegWatch, gunicorn with 1 worker ({procfile_threads()} threads), default settings; "
+            f"RegWatch, gunicorn with 1 worker (the Procfile's {procfile_web().describe()}), default settings; "
             "each SQLite file read into the page cache before its rounds.",
             "",
             "| measures | database | req/s | p50 ms | p99 ms | worker RSS MB |",
