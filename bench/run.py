@@ -2,11 +2,11 @@
 
     python -m bench.run [--measures 100000] [--workers 1 2] [--duration 5] [--rounds 3]
                         [--modes varied repeated] [--scaling 10000 100000 1000000]
-                        [--db postgres|sqlite]
+                        [--db postgres|sqlite] [--output bench/results.md]
 
 Builds the synthetic dataset into its own file (once per size and seed), serves it with
 gunicorn (RegWatch and the raw app) and Datasette, drives each operation with wrk from a
-separate process and writes bench/results.md:
+separate process and writes bench/results.md (or ``--output``):
 
 - varied traffic (the headline): every request asks a different question, drawn with a fixed
   seed from the whole space (any material, any day 1995-2028, any measure, any event window of
@@ -486,6 +486,9 @@ def main() -> None:
                         help="postgres (the default): the scaling table adds PostgreSQL at its "
                              "largest size, in the database BENCH_POSTGRES_URL names (emptied "
                              "and filled unless it holds that dataset); sqlite: SQLite only")  # fmt: skip
+    parser.add_argument("--output", type=Path, default=RESULTS,
+                        help="where the tables go (default bench/results.md, the committed "
+                             "results: give another file for a partial or trial run)")  # fmt: skip
     parser.add_argument("--postgres-measures", type=int,
                         help="the size of the scaling table's PostgreSQL row (default: the "
                              "largest of --scaling)")  # fmt: skip
@@ -610,7 +613,7 @@ def write_results(tables, agree, memory, scaled, args) -> None:
                   "|---|---|"]  # fmt: skip
         for name, sizes in memory.items():
             lines.append(f"| {name} | {', '.join(f'{s:.0f}' for s in sizes) or '?'} |")
-    RESULTS.write_text("\n".join(lines) + "\n")
+    args.output.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
