@@ -40,6 +40,26 @@ class ChunkedBodyReader:
         return self.application(environ, start_response)
 
 
+class HeadWithoutBody:
+    """WSGI middleware: the answer to a HEAD carries the headers a GET would get and no body
+    (RFC 9110 section 9.3.2). Django leaves that to the server (its development server and test
+    client drop the body), and gunicorn sends whatever the application returns: the body then
+    reached the client, which read it, on a kept-alive connection, as the start of the next
+    answer. The body is closed unread, so a streamed one is never computed."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        body = self.application(environ, start_response)
+        if environ.get("REQUEST_METHOD") != "HEAD":
+            return body
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+        return []
+
+
 def largest_body_limit() -> int | None:
     """The largest body any view takes: the view is not known yet when a chunked body is
     read, and a body cut at a smaller limit would reach a view that takes more as if whole."""
