@@ -24,5 +24,14 @@ class AnonThrottle(CountedOnceMixin, AnonRateThrottle):
 
 
 class UserThrottle(CountedOnceMixin, UserRateThrottle):
+    """Signed-in users, each by their id. Anonymous clients are AnonThrottle's alone: DRF's
+    UserRateThrottle counts them too, by address, against the users' limit, so emptying
+    REGWATCH_THROTTLE_ANON left them limited."""
+
     def get_rate(self) -> str | None:
         return settings.REGWATCH_THROTTLE_USER
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return super().get_cache_key(request, view)

@@ -153,7 +153,11 @@ AXES_FAILURE_LIMIT = env.int("REGWATCH_ADMIN_LOGIN_FAILURES", default=5)
 AXES_COOLOFF_TIME = env.float("REGWATCH_ADMIN_LOCKOUT_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("REGWATCH_PROXY_COUNT", default=0) or None
+# Proxies in front, each appending the address it saw to X-Forwarded-For: a client's address is
+# the one the outermost of them saw (0: the direct peer's; the header, which clients can send
+# themselves, is then ignored). Read by the admin lockouts and the rate limits.
+REGWATCH_PROXY_COUNT = env.int("REGWATCH_PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_COUNT = REGWATCH_PROXY_COUNT or None
 
 # CORS for the read API: list the origins allowed to call it from a browser.
 CORS_ALLOWED_ORIGINS = env.list("REGWATCH_CORS_ALLOWED_ORIGINS", default=[])
@@ -212,6 +216,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ReadOpenWriteWithModelPermission"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonThrottle", "api.throttling.UserThrottle"],
+    # Without it DRF identifies a client by the whole X-Forwarded-For header it sends.
+    "NUM_PROXIES": REGWATCH_PROXY_COUNT,
     "DEFAULT_FILTER_BACKENDS": ["api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

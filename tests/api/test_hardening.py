@@ -63,6 +63,33 @@ def test_authenticated_clients_have_their_own_higher_limit(editor_client, demo_d
     assert statuses == [200] * 5 + [429]
 
 
+def test_a_forwarded_for_header_does_not_make_a_new_client(client, demo_data, throttled):
+    statuses = [
+        client.get("/api/v1/sectors/", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code
+        for i in range(4)
+    ]
+    assert statuses == [200] * 3 + [429]
+
+
+def test_behind_a_proxy_the_address_it_saw_is_the_client(client, demo_data, throttled, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+    def status(forwarded_for: str) -> int:
+        return client.get("/api/v1/sectors/", HTTP_X_FORWARDED_FOR=forwarded_for).status_code
+
+    assert [status(f"10.9.9.{i}, 198.51.100.1") for i in range(3)] == [200] * 3
+    assert status("10.9.9.9, 198.51.100.1") == 429  # what the client wrote itself does not count
+    assert status("198.51.100.2") == 200  # another client behind the same proxy
+
+
+def test_without_an_anonymous_limit_anonymous_clients_are_not_limited(
+    client, demo_data, throttled, settings
+):
+    settings.REGWATCH_THROTTLE_ANON = None
+    statuses = {client.get("/api/v1/sectors/").status_code for _ in range(8)}
+    assert statuses == {200}
+
+
 def test_cors_allows_only_configured_origins_on_the_api(client, demo_data, settings):
     settings.CORS_ALLOWED_ORIGINS = ["https://dashboard.example"]
     allowed = client.get("/api/v1/sectors/", HTTP_ORIGIN="https://dashboard.example")
