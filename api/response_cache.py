@@ -133,6 +133,7 @@ def replay(environ, start_response, headers: list[tuple[str, str]], content: byt
         validators.get("etag"),
         validators.get("last-modified"),
     ):
+        SHARED_CACHE_ANSWERS.labels("not_modified").inc()
         start_response(
             "304 Not Modified",
             [(name, value) for name, value in headers if name.lower() not in NOT_MODIFIED_DROPS],

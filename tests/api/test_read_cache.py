@@ -144,6 +144,22 @@ def test_if_none_match_on_a_hit_is_304_with_the_etag(wsgi, demo_data, url):
     assert wsgi(url, If_None_Match='"other"').status == 200
 
 
+def test_cached_answers_are_counted_by_outcome(wsgi, demo_data):
+    from prometheus_client import REGISTRY
+
+    def counted(outcome: str) -> float:
+        sample = "regwatch_shared_cache_answers_total"
+        return REGISTRY.get_sample_value(sample, {"outcome": outcome}) or 0.0
+
+    etag = wsgi("/api/v1/sectors/").headers["ETag"]
+    hits, not_modified = counted("hit"), counted("not_modified")
+    wsgi("/api/v1/sectors/")
+    wsgi("/api/v1/sectors/", If_None_Match=etag)
+    wsgi("/api/v1/sectors/", If_None_Match=etag)
+
+    assert (counted("hit"), counted("not_modified")) == (hits + 1, not_modified + 2)
+
+
 def test_hits_count_against_the_rate_limit(wsgi, demo_data, settings):
     settings.REGWATCH_THROTTLE_ANON = "3/minute"
     assert [wsgi(DETAIL).status for _ in range(3)] == [200, 200, 200]
