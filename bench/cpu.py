@@ -18,8 +18,8 @@ import argparse
 import json
 import subprocess
 import sys
-from pathlib import Path
 
+from bench.output import add_output_argument
 from bench.run import PYTHON, ROOT, UNCACHED, build_sqlite, machine
 from bench.traffic import OPERATIONS, Space, regwatch_path
 from tests.live_server import server_env
@@ -86,8 +86,7 @@ def main() -> None:
     parser.add_argument("--measures", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--questions", type=int, default=200)
-    parser.add_argument("--output", type=Path, default=RESULTS,
-                        help="default bench/cpu.md, the committed figures")  # fmt: skip
+    add_output_argument(parser, RESULTS)
     args = parser.parse_args()
 
     sqlite_path = build_sqlite(args.measures, args.seed)

@@ -2,7 +2,7 @@
 measure, of a small filtered one (the two peaks should match: memory is flat in the rows), and
 of the measures list with every facet.
 
-    python -m bench.exports [--measures 100000] [--seed 1]
+    python -m bench.exports [--measures 100000] [--seed 1] [--output FILE]
 
 Uses the synthetic dataset bench.run builds (bench/data, built once per size and seed). Each
 request runs in its own process through Django's whole stack (in-process client, read cache
@@ -21,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.output import add_output_argument
 from bench.run import UNCACHED, build_sqlite, machine
 from tests.live_server import server_env
 
@@ -77,6 +78,7 @@ def main() -> None:
     )
     parser.add_argument("--measures", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
+    add_output_argument(parser, RESULTS)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -100,7 +102,7 @@ def main() -> None:
             for name, url, r in rows
         ),
     ]
-    RESULTS.write_text("\n".join(lines) + "\n")
+    args.output.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

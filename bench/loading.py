@@ -1,6 +1,6 @@
 """Loading a large file in the dataset format: time and peak memory of load_timeline.
 
-    python -m bench.loading [--measures 10000] [--seed 1] [--database-url POSTGRES_URL]
+    python -m bench.loading [--measures 10000] [--seed 1] [--database-url POSTGRES_URL] [--output FILE]
 
 Builds the file once: the synthetic timeline (generate_synthetic) as export_timeline writes
 it, without the timestamps a backup carries, so that it loads as another team's file would.
@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.output import add_output_argument
 from bench.run import machine
 from tests.live_server import manage, server_env
 
@@ -77,6 +78,7 @@ def main() -> None:
     )
     parser.add_argument("--measures", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
+    add_output_argument(parser, RESULTS)
     parser.add_argument("--database-url", help="also load into this PostgreSQL database, EMPTIED")
     args = parser.parse_args()
 
@@ -119,7 +121,7 @@ def main() -> None:
         f"Target: under {TARGET_SECONDS} s and {TARGET_MB} MB for each run: "
         + ("met." if met else "NOT met."),
     ]
-    RESULTS.write_text("\n".join(lines) + "\n")
+    args.output.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

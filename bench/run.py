@@ -41,6 +41,7 @@ from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.output import add_output_argument
 from bench.traffic import OPERATIONS, Space, datasette_path, raw_path, regwatch_path
 from tests.live_server import free_port, gunicorn_command, manage, server_env, serving
 
@@ -486,9 +487,7 @@ def main() -> None:
                         help="postgres (the default): the scaling table adds PostgreSQL at its "
                              "largest size, in the database BENCH_POSTGRES_URL names (emptied "
                              "and filled unless it holds that dataset); sqlite: SQLite only")  # fmt: skip
-    parser.add_argument("--output", type=Path, default=RESULTS,
-                        help="where the tables go (default bench/results.md, the committed "
-                             "results: give another file for a partial or trial run)")  # fmt: skip
+    add_output_argument(parser, RESULTS)
     parser.add_argument("--postgres-measures", type=int,
                         help="the size of the scaling table's PostgreSQL row (default: the "
                              "largest of --scaling)")  # fmt: skip

@@ -1,6 +1,7 @@
 """Webhook delivery latency and change-feed throughput, against real processes.
 
     python -m bench.webhooks [--writes 100] [--feed-rounds 20] [--interval 0.1] [--db postgres]
+                             [--output FILE]
 
 Serves RegWatch (gunicorn, 2 processes) on a fresh database holding the demo data, with ONE
 worker (``manage.py db_worker``) and an HTTP receiver on loopback. Latency: each write (a
@@ -23,8 +24,8 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
+from bench.output import add_output_argument
 from tests.live_server import (
     ROOT,
     free_port,
@@ -83,6 +84,7 @@ def main() -> None:
     parser.add_argument("--feed-rounds", type=int, default=20)
     parser.add_argument("--interval", type=float, default=0.1, help="worker poll (seconds)")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    add_output_argument(parser, OUT)
     args = parser.parse_args()
     if args.db == "postgres" and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         parser.error("--db postgres needs DATABASE_URL naming a PostgreSQL server")
@@ -196,7 +198,7 @@ def write_report(args, latencies: list[float], feed: dict) -> None:
             f"| {name} | {result['changes']} | {result['pages']} | {result['seconds']:.2f} | "
             f"{result['rate']:.0f} |"
         )
-    Path(OUT).write_text("\n".join(lines) + "\n")
+    args.output.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
