@@ -6,9 +6,16 @@ environ and is not counted twice. Clients cannot set it: the environ names their
 ``HTTP_...``."""
 
 from django.conf import settings
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateThrottle
 
 COUNTED_IN_FRONT = "regwatch.throttles_counted"
+
+
+def client_address(request) -> str | None:
+    """The client's address as the rate limits read it, for the admin lockouts too: the direct
+    peer's, or with ``REGWATCH_PROXY_COUNT`` proxies in front (DRF's ``NUM_PROXIES``), the
+    address the outermost of them wrote into ``X-Forwarded-For`` (DRF's ``get_ident``)."""
+    return BaseThrottle().get_ident(request)
 
 
 class CountedOnceMixin:

@@ -157,7 +157,7 @@ AXES_RESET_ON_SUCCESS = True
 # the one the outermost of them saw (0: the direct peer's; the header, which clients can send
 # themselves, is then ignored). Read by the admin lockouts and the rate limits.
 REGWATCH_PROXY_COUNT = env.int("REGWATCH_PROXY_COUNT", default=0)
-AXES_IPWARE_PROXY_COUNT = REGWATCH_PROXY_COUNT or None
+AXES_CLIENT_IP_CALLABLE = "api.throttling.client_address"  # the rate limits' reading
 
 # CORS for the read API: list the origins allowed to call it from a browser.
 CORS_ALLOWED_ORIGINS = env.list("REGWATCH_CORS_ALLOWED_ORIGINS", default=[])

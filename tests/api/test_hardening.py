@@ -82,6 +82,19 @@ def test_behind_a_proxy_the_address_it_saw_is_the_client(client, demo_data, thro
     assert status("198.51.100.2") == 200  # another client behind the same proxy
 
 
+def test_admin_lockouts_read_the_client_address_as_the_rate_limits_do(rf, settings):
+    from axes.helpers import get_client_ip_address
+
+    request = rf.get(
+        "/admin/login/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="10.9.9.9, 198.51.100.1"
+    )
+    assert (
+        get_client_ip_address(request) == "10.0.0.1"
+    )  # no proxies declared: the header is ignored
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    assert get_client_ip_address(request) == "198.51.100.1"
+
+
 def test_without_an_anonymous_limit_anonymous_clients_are_not_limited(
     client, demo_data, throttled, settings
 ):
