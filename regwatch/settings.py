@@ -1,5 +1,6 @@
 """RegWatch settings: everything deploy-specific comes from the environment."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -208,6 +209,16 @@ REGWATCH_DIRECT_READS = env.bool("REGWATCH_DIRECT_READS", default=True)
 # Requests per client, as "N/second|minute|hour|day"; empty turns a limit off.
 REGWATCH_THROTTLE_ANON = env.str("REGWATCH_THROTTLE_ANON", default="120/minute") or None
 REGWATCH_THROTTLE_USER = env.str("REGWATCH_THROTTLE_USER", default="1200/minute") or None
+for _name in ("REGWATCH_THROTTLE_ANON", "REGWATCH_THROTTLE_USER"):
+    # DRF reads the count before "/" and the period's first letter: anything else failed (500)
+    # on every API request, the checks all passing.
+    _rate = globals()[_name]
+    if _rate is not None and not re.fullmatch(r"[0-9]+/(s|m|h|d)[a-z]*", _rate):
+        raise environ.ImproperlyConfigured(
+            f"{_name} must be N/second, N/minute, N/hour or N/day (or empty: no limit)."
+        )
+if REGWATCH_PROXY_COUNT < 0:
+    raise environ.ImproperlyConfigured("REGWATCH_PROXY_COUNT must be 0 or more.")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -36,6 +36,17 @@ def test_deploy_check_is_clean_under_production_settings():
     assert "no issues" in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("REGWATCH_THROTTLE_ANON", "100"), ("REGWATCH_THROTTLE_USER", "ten/minute"),
+     ("REGWATCH_THROTTLE_ANON", "100/week"), ("REGWATCH_PROXY_COUNT", "-1")],
+)  # fmt: skip
+def test_refuses_to_start_with_a_rate_limit_or_proxy_count_it_cannot_read(name, value):
+    result = run_manage("check", env={**PRODUCTION_ENV, name: value})
+    assert result.returncode != 0
+    assert name in result.stderr
+
+
 def test_refuses_to_start_in_production_without_a_secret_key():
     env = {**PRODUCTION_ENV, "DJANGO_SECRET_KEY": ""}  # empty, not absent: .env cannot fill it
     result = run_manage("check", env=env)
