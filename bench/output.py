@@ -3,7 +3,7 @@
 import argparse
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.live_server import ROOT
 
 
 def add_output_argument(parser: argparse.ArgumentParser, committed: Path) -> None:
