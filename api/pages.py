@@ -77,7 +77,8 @@ def measure_fragments(
 
 
 def event_page(rows: list[dict], request) -> list[dict]:
-    """The TimelineEventSerializer representation of a page of ``EVENT_ROW_FIELDS`` rows."""
+    """The TimelineEventSerializer representation of a page of ``EVENT_ROW_FIELDS`` rows (each
+    date a date or, as ``timeline.page_rows`` reads it on SQLite, its ISO text)."""
     prefix = measure_url_prefix(request)
     return [
         {

@@ -60,15 +60,17 @@ class PartialDate:
         return period_end(self.date, self.precision)
 
 
-def partial_date_text(date: datetime.date | None, precision: str) -> str | None:
-    """``date`` in the reduced form its precision allows (None stays None)."""
+def partial_date_text(date: datetime.date | str | None, precision: str) -> str | None:
+    """``date`` (a date, or its ISO text ``YYYY-MM-DD`` as SQLite stores it) in the reduced
+    form its precision allows: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (None stays None)."""
     if date is None:
         return None
+    text = date if isinstance(date, str) else date.isoformat()
     if precision == _YEAR:
-        return f"{date.year:04d}"
+        return text[:4]
     if precision == _MONTH:
-        return f"{date.year:04d}-{date.month:02d}"
-    return date.isoformat()
+        return text[:7]
+    return text
 
 
 def period_start(day: datetime.date, precision: str) -> datetime.date:

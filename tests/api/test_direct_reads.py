@@ -180,6 +180,33 @@ def test_stored_bodies_quoting_their_slots_or_out_of_date_are_djangos_bytes(
     assert behind.asked == []
 
 
+def test_events_dated_by_month_or_year_are_djangos_bytes(demo_data, stacks):
+    from timeline.importers import load
+
+    imprecise = {
+        "key": "cn-2026-imprecise",
+        "title": "A control whose sources give only the month or the year",
+        "jurisdiction": "CN",
+        "measure_type": "export_licence_requirement",
+        "announced_on": "2026",
+        "effective_on": "2026-03",
+        "materials": [{"name": "Gallium", "symbol": "Ga", "scope": "metal"}],
+        "events": [
+            {"date": "2026-09", "type": "suspended", "note": "Reported in September."},
+            {"date": "2027", "type": "reinstated", "note": "Reported in 2027."},
+        ],
+    }
+    load([{"measures": [imprecise]}])
+    direct, django, behind = stacks
+    for path in (
+        "/api/v1/events/?date_after=2026-01-01&date_before=2027-12-31",
+        "/api/v1/materials/gallium/timeline/",
+    ):
+        dates = {row["date"] for row in assert_same(direct, django, path).json()["results"]}
+        assert {"2026", "2026-03", "2026-09", "2027"} <= dates, path
+    assert behind.asked == []
+
+
 def test_anything_else_is_answered_by_django(synthetic, stacks):
     direct, django, behind = stacks
     key = keys_of(1)[0]
