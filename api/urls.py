@@ -1,11 +1,12 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from changelog.views import ChangeFeedView
 from webhooks.views import router as webhook_router
 
 from . import imports, views
+from .schema_view import SchemaView
 
 app_name = "api"
 
@@ -54,7 +55,7 @@ urlpatterns = [
     path("v1/changes/", ChangeFeedView.as_view(), name="change-list"),
     path("v1/", include(webhook_router.urls)),
     path("v1/", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("schema/", SchemaView.as_view(api_version="v1"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path(
         "redoc/",

@@ -1,3 +1,4 @@
+import json
 import re
 from pathlib import Path
 
@@ -6,6 +7,8 @@ import yaml
 from django.core.management import call_command
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
+
+from api import schema_view
 
 # drf-standardized-errors' generated error envelopes, one per field and operation.
 ERROR_COMPONENT = re.compile(
@@ -119,3 +122,63 @@ def test_request_bodies_refuse_unknown_fields_in_the_schema_too(schema):
         requests
     )
     assert "additionalProperties" not in components["Measure"]  # responses may grow
+
+
+@pytest.fixture
+def generations(monkeypatch):
+    """How many times the schema was generated (each call still generates it), from no kept
+    rendering."""
+    monkeypatch.setattr(schema_view, "_RENDERED", {})
+    made = []
+    generate = SchemaGenerator.get_schema
+
+    def counted(self, *args, **kwargs):
+        made.append(1)
+        return generate(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counted)
+    return made
+
+
+def test_the_served_schema_is_rendered_once_and_then_answered_as_it_was(client, db, generations):
+    first = client.get("/api/schema/")
+    again = client.get("/api/schema/")
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content and again.headers == first.headers
+    assert first.headers["Content-Type"] == "application/vnd.oai.openapi; charset=utf-8"
+    assert first.headers["Content-Disposition"] == 'inline; filename="RegWatch API (v1).yaml"'
+    served, committed = yaml.safe_load(first.content), yaml.safe_load(COMMITTED.read_text())
+    assert served["info"]["version"] == "1.0.0 (v1)"  # the view's API version, added
+    assert {**served, "info": None} == {**committed, "info": None}
+    assert len(generations) == 1
+
+
+def test_each_format_and_indent_is_its_own_rendering(client, db, generations):
+    yaml_body = yaml.safe_load(client.get("/api/schema/").content)
+    as_json = client.get("/api/schema/?format=json")
+    two = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json; indent=2")
+    assert as_json.headers["Content-Type"] == two.headers["Content-Type"]
+    assert as_json.content.startswith(b'{\n    "openapi"')  # drf-spectacular's default, 4
+    assert two.content.startswith(b'{\n  "openapi"')
+    assert json.loads(as_json.content) == json.loads(two.content) == yaml_body
+    for _ in range(2):
+        assert client.get("/api/schema/?format=json").content == as_json.content
+    assert len(generations) == 3
+
+
+def test_a_language_it_does_not_know_is_rendered_afresh_and_not_kept(client, db, generations):
+    for code in ("xx-unknown", "yy-unknown"):
+        assert client.get(f"/api/schema/?lang={code}").status_code == 200
+    assert client.get("/api/schema/?lang=xx-unknown").status_code == 200
+    assert len(generations) == 3
+    assert not any(key[2] for key in schema_view._RENDERED)
+
+
+def test_a_change_of_settings_is_in_the_next_schema(client, db, settings):
+    def read_security() -> list:
+        schema = yaml.safe_load(client.get("/api/schema/").content)
+        return schema["paths"]["/api/v1/sectors/"]["get"]["security"]
+
+    assert {} in read_security()
+    settings.REGWATCH_API_REQUIRE_AUTH = True
+    assert {} not in read_security()
