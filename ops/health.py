@@ -6,7 +6,8 @@ dotted path) and answers 503 naming those that failed. Adding a service is one l
 e.g. ``"queue": "webhooks.health.check_queue"``.
 
 The checks are kept cheap, as load balancers call them every few seconds: one ``SELECT 1`` on
-the database, one read of a key in the cache. (django-health-check's checks write a row and a
+the database, one read of a key in the cache, and the task queue's due jobs counted in its
+table (``webhooks.health.check_queue``, two queries). (django-health-check's checks write a row and a
 key on every probe, which is why they are not used here.)
 """
 
