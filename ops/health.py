@@ -7,8 +7,8 @@ e.g. ``"queue": "webhooks.health.check_queue"``.
 
 The checks are kept cheap, as load balancers call them every few seconds: one ``SELECT 1`` on
 the database, one read of a key in the cache, and the task queue's due jobs counted in its
-table (``webhooks.health.check_queue``, two queries). (django-health-check's checks write a row and a
-key on every probe, which is why they are not used here.)
+table (``webhooks.health.check_queue``, two queries). (django-health-check's checks write a
+row and a key on every probe, which is why they are not used here.)
 """
 
 from __future__ import annotations
