@@ -338,12 +338,15 @@ class DirectReads:
         request = WSGIRequest(environ)
         request.direct_question = question
         try:
-            return self.handler(request)
+            response = self.handler(request)
         except (PassToDjango, DisallowedHost, ValidationError, NotFound):
             return None  # Django gives the API's answer: a 404 or 400, a redirect...
         except Exception:  # a fault here must not cost the client the API's own answer
             logger.exception("direct read of %s failed; Django answers it", request.path)
             return None
+        if response.status_code != 200:
+            return None  # the shaping middleware's HTTPS redirect: Django's, counted there
+        return response
 
     def answer(self, request: WSGIRequest) -> HttpResponse:
         route, params, arguments = request.direct_question

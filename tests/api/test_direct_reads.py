@@ -9,6 +9,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, set_script_prefix
+from prometheus_client import REGISTRY
 from rest_framework.authentication import BaseAuthentication
 
 from api import direct_reads, views
@@ -110,9 +111,14 @@ def test_answers_carry_the_security_and_cors_headers_django_adds(synthetic, sett
 
 def test_an_https_redirect_is_djangos(demo_data, settings):
     settings.SECURE_SSL_REDIRECT = True
-    direct, django = wsgi_client(DirectReads(WSGIHandler())), wsgi_client(WSGIHandler())
+    behind = Recording()
+    direct, django = wsgi_client(DirectReads(behind)), wsgi_client(WSGIHandler())
     path = f"/api/v1/measures/{keys_of(1)[0]}/"
+    counted = ("regwatch_direct_reads_total", {"operation": "measure_detail"})
+    answered = REGISTRY.get_sample_value(*counted)
     assert assert_same(direct, django, path).status == 301
+    assert behind.asked == [path]  # so Django's metrics count it, not the direct reads'
+    assert REGISTRY.get_sample_value(*counted) == answered
 
 
 ELSEWHERE = [
