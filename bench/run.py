@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -492,6 +493,10 @@ def main() -> None:
                         help="the size of the scaling table's PostgreSQL row (default: the "
                              "largest of --scaling)")  # fmt: skip
     args = parser.parse_args()
+    missing = [tool for tool in (BIN / "datasette", "wrk") if not shutil.which(tool)]
+    if missing:
+        sys.exit(f"not installed: {', '.join(Path(tool).name for tool in missing)}; `make bench` installs them "
+                 "(the project's bench extras, and Debian's wrk)")  # fmt: skip
 
     sqlite_path = build_sqlite(args.measures, args.seed)
     space = Space(sqlite_path)
