@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
+import orjson
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
@@ -26,9 +27,11 @@ KEPT_HERE = "regwatch.shared_response_cache"
 
 
 def timeline_cache_key(*parts: object) -> str:
-    """A cache key for something computed from the timeline as it is today."""
-    identity = "|".join(str(part) for part in (current_version(), timezone.localdate(), *parts))
-    return "read:" + hashlib.sha256(identity.encode()).hexdigest()
+    """A cache key for something computed from the timeline as it is today. ``parts`` are
+    written as a JSON list (others than JSON's types as their ``str``), so each keeps its
+    bounds: None is not "" or "None", and a part holding "|" cannot pass for two."""
+    identity = orjson.dumps([current_version(), timezone.localdate(), *parts], default=str)
+    return "read:" + hashlib.sha256(identity).hexdigest()
 
 
 def read_cache_key(request, *parts: object) -> str | None:

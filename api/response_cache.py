@@ -77,7 +77,8 @@ def response_cache_key(environ: dict) -> str | None:
     ):
         return None
     try:
-        return timeline_cache_key("response", *(environ.get(name, "") for name in KEY_ENVIRON))
+        # A header sent empty is not one left out (an empty Accept accepts nothing: 406).
+        return timeline_cache_key("response", *(environ.get(name) for name in KEY_ENVIRON))
     except DatabaseError:
         return None  # Django's own handling closes the broken connection and answers
 

@@ -188,6 +188,14 @@ def test_each_media_type_gets_its_own_answer(wsgi, demo_data):
     assert response.headers["Content-Type"] == "application/json"
 
 
+@pytest.mark.parametrize("first", ["empty", "left out"])
+def test_an_empty_accept_header_is_not_one_left_out(wsgi, demo_data, first):
+    empty, left_out = (lambda: wsgi(DETAIL, Accept="")), (lambda: wsgi(DETAIL))
+    asked = [empty, left_out] if first == "empty" else [left_out, empty]
+    answers = [ask().status for ask in asked * 2]
+    assert answers == ([406, 200] if first == "empty" else [200, 406]) * 2
+
+
 def test_each_origin_gets_its_own_cors_answer(wsgi, demo_data, settings):
     settings.CORS_ALLOWED_ORIGINS = ["https://allowed.example"]
     allowed = wsgi(DETAIL, Origin="https://allowed.example")
