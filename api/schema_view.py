@@ -1,26 +1,27 @@
-"""The OpenAPI schema at ``/api/schema/``, each rendering of it kept for the process.
+"""The OpenAPI schema at ``/api/schema/``, its usual renderings kept for the process.
 
 drf-spectacular generates and renders the schema on every request: about a second of CPU for
 the YAML (0.4 s generating, 0.4 s rendering), asked by any client, signed in or not. The
-schema changes only with the code and the settings, so each rendering is kept, per renderer
-(YAML or JSON, chosen by ``Accept`` or ``?format=``), JSON indent (``Accept: ...; indent=N``,
-0 to 8 as DRF reads it) and language (``?lang=``, one of ``settings.LANGUAGES``): at most a
-few dozen entries of about 1.5 MB. A ``lang`` outside ``settings.LANGUAGES`` is rendered
-afresh, as before, so clients cannot grow what is kept. A change of settings (in tests)
-empties it.
+schema changes only with the code and the settings, so the rendering each renderer (YAML or
+JSON, by ``Accept`` or ``?format=``) gives a plain request is kept: at most four of about
+1.5 MB each. A request naming a ``lang`` or giving media type parameters but ``q`` (``Accept:
+...; indent=2``) is rendered afresh, as drf-spectacular does, so that clients cannot grow
+what is kept. A change of settings (in tests) empties it. Errors (405, 406, 429) are the
+API's JSON, not YAML.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpResponse
+from django.http.request import MediaType
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView
-from rest_framework.renderers import JSONRenderer
 
-# (renderer class, JSON indent, lang, API version) -> (body, Content-Type, Content-Disposition)
+from .renderers import ORJSONRenderer
+
+# (renderer class, API version) -> (body, Content-Type, Content-Disposition)
 _RENDERED: dict[tuple, tuple[bytes, str, str]] = {}
 
 
@@ -30,19 +31,16 @@ def _forget_renderings(**kwargs) -> None:
 
 
 class SchemaView(SpectacularAPIView):
-    """drf-spectacular's schema view, answering each rendering it has made before with the
-    same body and headers."""
+    """drf-spectacular's schema view, answering a plain request with the rendering it made
+    for the first one."""
 
     @extend_schema(**SCHEMA_KWARGS)  # as the view it extends: left out of the schema
     def get(self, request, *args, **kwargs):
-        lang = request.GET.get("lang") if settings.USE_I18N else None
-        if lang is not None and lang not in dict(settings.LANGUAGES):
+        parameters = MediaType(request.accepted_media_type).params.keys() - {"q"}
+        if "lang" in request.GET or parameters:
             return super().get(request, *args, **kwargs)
         renderer = request.accepted_renderer
-        indent = None
-        if isinstance(renderer, JSONRenderer):
-            indent = renderer.get_indent(request.accepted_media_type, self.get_renderer_context())
-        key = (type(renderer), indent, lang, self.api_version)
+        key = (type(renderer), self.api_version)
         kept = _RENDERED.get(key)
         if kept is None:
             response = super().get(request, *args, **kwargs)
@@ -56,3 +54,9 @@ class SchemaView(SpectacularAPIView):
         return HttpResponse(
             body, content_type=content_type, headers={"Content-Disposition": disposition}
         )
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = ORJSONRenderer()
+        self.request.accepted_media_type = ORJSONRenderer.media_type
+        return response

@@ -153,7 +153,7 @@ def test_the_served_schema_is_rendered_once_and_then_answered_as_it_was(client, 
     assert len(generations) == 1
 
 
-def test_each_format_and_indent_is_its_own_rendering(client, db, generations):
+def test_each_format_is_kept_and_other_forms_are_rendered_afresh(client, db, generations):
     yaml_body = yaml.safe_load(client.get("/api/schema/").content)
     as_json = client.get("/api/schema/?format=json")
     two = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json; indent=2")
@@ -161,17 +161,33 @@ def test_each_format_and_indent_is_its_own_rendering(client, db, generations):
     assert as_json.content.startswith(b'{\n    "openapi"')  # drf-spectacular's default, 4
     assert two.content.startswith(b'{\n  "openapi"')
     assert json.loads(as_json.content) == json.loads(two.content) == yaml_body
+    assert len(generations) == 3
     for _ in range(2):
         assert client.get("/api/schema/?format=json").content == as_json.content
-    assert len(generations) == 3
+        weighed = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json;q=0.5")
+        assert weighed.content == as_json.content
+    assert len(generations) == 3  # the plain forms were kept
+    for _ in range(2):
+        client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json; indent=2")
+        assert client.get("/api/schema/?lang=fr").status_code == 200
+        assert client.get("/api/schema/?lang=zz-unknown").status_code == 200
+    assert len(generations) == 9  # the others were not
+    assert len(schema_view._RENDERED) == 2
 
 
-def test_a_language_it_does_not_know_is_rendered_afresh_and_not_kept(client, db, generations):
-    for code in ("xx-unknown", "yy-unknown"):
-        assert client.get(f"/api/schema/?lang={code}").status_code == 200
-    assert client.get("/api/schema/?lang=xx-unknown").status_code == 200
-    assert len(generations) == 3
-    assert not any(key[2] for key in schema_view._RENDERED)
+@pytest.mark.parametrize(
+    "method, path, headers, status",
+    [
+        ("get", "/api/schema/?format=xml", {}, 406),
+        ("get", "/api/schema/", {"HTTP_ACCEPT": "text/html"}, 406),
+        ("post", "/api/schema/", {}, 405),
+    ],
+)
+def test_errors_are_the_apis_json(client, db, method, path, headers, status):
+    response = getattr(client, method)(path, **headers)
+    assert response.status_code == status
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json()["type"] == "client_error"
 
 
 def test_a_change_of_settings_is_in_the_next_schema(client, db, settings):
