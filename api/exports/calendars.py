@@ -1,11 +1,17 @@
 """iCalendar (RFC 5545) through the icalendar library: dated timeline entries as all-day
 events, with UIDs that stay the same while the entry does, so a subscribed calendar updates
-an entry whose date moved instead of adding another. Written event by event."""
+an entry whose date moved instead of adding another. Written event by event.
+
+A UID names the measure, the entry's type and its date (``key.note.2025-05-01@host``). A
+measure may hold two entries of one type on one day (two notes, say): the second and later
+are numbered (``key.note.2025-05-01.2@host``), as RFC 5545 wants each UID once and a calendar
+keeps one event per UID."""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 
 from icalendar import Calendar, Event
 
@@ -87,6 +93,35 @@ def measure_events(item: dict, host: str) -> Iterator[Event]:
         )
 
 
+def numbered(events: Iterable[Event], seen: Counter) -> Iterator[Event]:
+    """``events``, each UID already in ``seen`` given its number among its holders (counted in
+    ``seen``): ``key.note.2025-05-01.2@host`` for the second."""
+    for event in events:
+        uid = str(event["uid"])
+        seen[uid] += 1
+        if seen[uid] > 1:
+            name, _, host = uid.rpartition("@")
+            event.pop("uid")
+            event.add("uid", f"{name}.{seen[uid]}@{host}")
+        yield event
+
+
+class TimelineUIDs:
+    """Numbers a timeline's events read in its order (by date, then type), keeping only the
+    current day's UIDs: no later entry shares one with an earlier day's."""
+
+    def __init__(self):
+        self.day: datetime.date | None = None
+        self.seen: Counter = Counter()
+
+    def events(self, items: Iterable[dict], host: str, stamp) -> Iterator[Event]:
+        for item in items:
+            day = period(item["date"])[0]
+            if day != self.day:
+                self.day, self.seen = day, Counter()
+            yield from numbered([timeline_event(item, host, stamp)], self.seen)
+
+
 def timeline_event(item: dict, host: str, stamp: datetime.datetime) -> Event:
     measure = item["measure"]
     words = EVENT_WORDS.get(item["type"], item["type"])
@@ -116,10 +151,15 @@ class ICSRenderer(ExportRenderer):
         head = calendar.to_ical()
         yield head.removesuffix(END_OF_CALENDAR)
         host = export.request.get_host().split(":")[0]
+        timeline = TimelineUIDs()
         for chunk in export.chunks:
             if export.kind == "measures":
-                events = (event for item in chunk for event in measure_events(item, host))
+                events = (
+                    event
+                    for item in chunk
+                    for event in numbered(measure_events(item, host), Counter())
+                )
             else:
-                events = (timeline_event(item, host, export.last_modified) for item in chunk)
+                events = timeline.events(chunk, host, export.last_modified)
             yield b"".join(event.to_ical() for event in events)
         yield END_OF_CALENDAR

@@ -169,6 +169,22 @@ def test_events_ics_has_one_all_day_event_per_timeline_entry(client, demo_data):
     ]
 
 
+def test_two_entries_of_one_type_on_one_day_get_a_uid_each(client, empty_timeline, make_measure):
+    from timeline.models import Material
+
+    gallium = Material.objects.create(slug="gallium", name="Gallium", category="critical_mineral")
+    day = datetime.date(2025, 5, 1)
+    make_measure(key="m-1", events=[(day, "note"), (day, "note"), (day, "amended")],
+                 materials=[gallium])  # fmt: skip
+    make_measure(key="m-2", events=[(day, "note")], materials=[gallium])
+    first, second = "m-1.note.2025-05-01@testserver", "m-1.note.2025-05-01.2@testserver"
+    for url in ("/api/v1/measures/", "/api/v1/materials/gallium/timeline/", "/api/v1/events/"):
+        uids = [str(event["UID"]) for event in calendar_events(client.get(url, {"format": "ics"}))]
+        assert len(uids) == len(set(uids)), url
+        assert {first, second, "m-2.note.2025-05-01@testserver"} <= set(uids), url
+        assert uids.index(first) < uids.index(second), url
+
+
 def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(
     client, empty_timeline, make_measure
 ):
