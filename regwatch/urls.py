@@ -15,10 +15,10 @@ def api_not_found(request, exception=None):
     detail = "No such address in the API."
     if not request.path.endswith("/"):
         try:
-            resolve(request.path + "/")
+            meant = resolve(request.path + "/")
         except Resolver404:
-            pass
-        else:
+            meant = None
+        if meant is not None and meant.func is not api_not_found:  # not this catch-all again
             detail += f" Did you mean `{request.path}/`? API addresses end with a slash."
     return error_response(404, "not_found", detail, None)
 

@@ -412,3 +412,22 @@ def test_a_member_named_twice_in_a_json_object_is_refused(editor_client, demo_da
     assert response.status_code == 400, response.content
     assert "twice" in response.json()["errors"][0]["detail"]
     assert database_state() == before
+
+
+@pytest.mark.parametrize(
+    ("path", "hint"),
+    [
+        ("/api/v1/measures", "Did you mean `/api/v1/measures/`?"),
+        (
+            "/api/v1/materials/gallium/timeline",
+            "Did you mean `/api/v1/materials/gallium/timeline/`?",
+        ),
+        ("/api/v1/nope", None),
+        ("/api/whatever.php", None),
+    ],
+)
+def test_an_address_without_its_slash_is_pointed_to_one_that_exists(client, db, path, hint):
+    response = client.get(path)
+    assert response.status_code == 404
+    detail = response.json()["errors"][0]["detail"]
+    assert (hint in detail) if hint else ("Did you mean" not in detail)
