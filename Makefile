@@ -83,4 +83,4 @@ clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm .pytest_cache .ruff_cache
 
 schema: install
-	$(PY) manage.py spectacular --validate --fail-on-warn --file schema.yml
+	$(PY) manage.py spectacular --api-version v1 --validate --fail-on-warn --file schema.yml
