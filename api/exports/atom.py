@@ -14,7 +14,7 @@ from django.utils.xmlutils import SimplerXMLGenerator
 
 from timeline.models import Measure
 
-from .base import Export, ExportRenderer
+from .base import Export, ExportRenderer, printable
 
 FLUSH_AT = 64 * 1024
 STATUS_WORDS = {
@@ -121,10 +121,10 @@ class AtomRenderer(ExportRenderer):
             for item in chunk:
                 admin = reverse("admin:timeline_measure_change", args=[ids[item["key"]]])
                 yield {
-                    "title": item["title"],
+                    "title": printable(item["title"]),
                     "link": item["url"],
                     "unique_id": item["url"],
-                    "description": measure_summary(item),
+                    "description": printable(measure_summary(item), lines=True),
                     "pubdate": datetime.datetime.fromisoformat(item["created_at"]),
                     "updateddate": datetime.datetime.fromisoformat(item["updated_at"]),
                     "categories": [item["measure_type"], item["jurisdiction"]],

@@ -18,7 +18,7 @@ from icalendar import Calendar, Event
 from timeline.precision import PartialDate
 
 from .atom import measure_summary
-from .base import Export, ExportRenderer
+from .base import Export, ExportRenderer, printable
 
 END_OF_CALENDAR = b"END:VCALENDAR\r\n"
 # The measure's own dates: (field, the event type it stands for, what the event is).
@@ -54,8 +54,8 @@ def all_day(uid: str, date: str, summary: str, description: str, url: str, stamp
     event.add("dtstamp", stamp)
     event.add("dtstart", start)
     event.add("dtend", end)
-    event.add("summary", summary)
-    event.add("description", description)
+    event.add("summary", printable(summary))
+    event.add("description", printable(description, lines=True))
     event.add("url", url)
     event.add("transp", "TRANSPARENT")  # a deadline, not a busy day
     return event

@@ -185,6 +185,38 @@ def test_two_entries_of_one_type_on_one_day_get_a_uid_each(client, empty_timelin
         assert uids.index(first) < uids.index(second), url
 
 
+def test_control_characters_in_stored_text_or_the_query_do_not_break_feeds_or_calendars(
+    client, empty_timeline, make_measure
+):
+    from timeline.models import Material
+    from timeline.services import EventEntry, save_measure
+
+    gallium = Material.objects.create(slug="gallium", name="Gallium", category="critical_mineral")
+    measure = make_measure(key="m-1", title="Ctrl\x01char\x0btitle\x7f", materials=[gallium])
+    note = EventEntry(datetime.date(2025, 5, 1), "note", note="line one\nline\x02two")
+    save_measure(measure, events=[note])
+    asked = [
+        ("/api/v1/measures/", {"jurisdiction": "CN\n"}),
+        ("/api/v1/measures/", {}),
+        ("/api/v1/events/", {"type": "note\n"}),
+        ("/api/v1/materials/gallium/timeline/", {}),
+    ]
+    for url, params in asked:
+        response = client.get(url, {**params, "format": "ics"})
+        assert response.status_code == 200, (url, params)
+        text = body(response).decode()
+        assert "Ctrlchartitle" in text and "\x01" not in text and "\x02" not in text
+        calendar = icalendar.Calendar.from_ical(text)
+        notes = [str(e["DESCRIPTION"]) for e in calendar.walk("VEVENT") if "note" in e["SUMMARY"]]
+        assert notes and notes[0].startswith("line one\nlinetwo"), (url, params)
+    for params in ({"jurisdiction": "CN\n"}, {"q": "title\x01"}, {}):
+        response = client.get("/api/v1/measures/", {**params, "format": "atom"})
+        assert response.status_code == 200, params
+        feed = feedparser.parse(body(response))
+        assert not feed.bozo, params
+        assert [entry.title for entry in feed.entries] == ["Ctrlchartitle"]
+
+
 def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(
     client, empty_timeline, make_measure
 ):
