@@ -1,11 +1,13 @@
 """iCalendar (RFC 5545) through the icalendar library: dated timeline entries as all-day
-events, with UIDs that stay the same while the entry does, so a subscribed calendar updates
-an entry whose date moved instead of adding another. Written event by event.
+events, written event by event, with UIDs a subscribed calendar can follow.
 
-A UID names the measure, the entry's type and its date (``key.note.2025-05-01@host``). A
-measure may hold two entries of one type on one day (two notes, say): the second and later
-are numbered (``key.note.2025-05-01.2@host``), as RFC 5545 wants each UID once and a calendar
-keeps one event per UID."""
+A measure's own dates (announcement, entry into force, end) are named by the measure and the
+date's kind (``key.effective@host``), in the measures export and, for the entries a timeline
+derives from them, in the timelines; so a moved date keeps its UID. A recorded event is named
+by the measure, its type and its date (``key.note.2025-05-01@host``): changing its date makes
+another event. A measure may hold two entries of one type on one day (two notes, say): the
+second and later are numbered (``key.note.2025-05-01.2@host``), as RFC 5545 wants each UID
+once and a calendar keeps one event per UID."""
 
 from __future__ import annotations
 
@@ -122,12 +124,21 @@ class TimelineUIDs:
             yield from numbered([timeline_event(item, host, stamp)], self.seen)
 
 
+# The types of the entries a timeline derives from a measure's own dates.
+OWN_DATE_TYPES = {event_type for _, event_type, _ in MEASURE_DATES}
+
+
 def timeline_event(item: dict, host: str, stamp: datetime.datetime) -> Event:
+    """A timeline entry; one derived from the measure's own date has that date's UID, as in
+    the measures export (``key.effective@host``), so it keeps it when the date moves."""
     measure = item["measure"]
     words = EVENT_WORDS.get(item["type"], item["type"])
     scheduled = " (scheduled)" if item["scheduled"] else ""
+    own_date = item["derived"] and item["type"] in OWN_DATE_TYPES
     return all_day(
-        f"{measure['key']}.{item['type']}.{item['date']}@{host}",
+        f"{measure['key']}.{item['type']}@{host}"
+        if own_date
+        else f"{measure['key']}.{item['type']}.{item['date']}@{host}",
         item["date"],
         f"{measure['title']}: {words}{scheduled}",
         "\n".join(part for part in (item["note"], measure["url"]) if part),

@@ -164,9 +164,44 @@ def test_events_ics_has_one_all_day_event_per_timeline_entry(client, demo_data):
     url, params = "/api/v1/materials/gallium/timeline/", {}
     items = json_items(client, url, params)
     events = calendar_events(client.get(url, {"format": "ics"}))
+
+    def uid(item: dict) -> str:
+        if item["derived"] and item["type"] in ("announced", "effective", "ended"):
+            return f"{item['measure']['key']}.{item['type']}@testserver"  # the measure's date
+        return f"{item['measure']['key']}.{item['type']}.{item['date']}@testserver"
+
     assert [(e.decoded("DTSTART").isoformat(), str(e["UID"])) for e in events] == [
-        (i["date"], f"{i['measure']['key']}.{i['type']}.{i['date']}@testserver") for i in items
+        (i["date"], uid(i)) for i in items
     ]
+    assert any(i["derived"] for i in items) and any(not i["derived"] for i in items)
+
+
+def test_a_moved_entry_into_force_keeps_its_uid_in_every_calendar(client, demo_data, editor_client):
+    key = "cn-mofcom-gac-2025-18"  # its entry into force is not also a recorded event
+    addresses = [
+        ("/api/v1/measures/", {"jurisdiction": "CN"}),
+        ("/api/v1/events/", {"measure": key}),
+        (f"/api/v1/measures/{key}/timeline/", {}),
+    ]
+
+    def starts() -> list[dict[str, datetime.date]]:
+        return [
+            {
+                str(e["UID"]): e.decoded("DTSTART")
+                for e in calendar_events(client.get(url, {**params, "format": "ics"}))
+            }
+            for url, params in addresses
+        ]
+
+    before = starts()
+    response = editor_client.patch(
+        f"/api/v1/measures/{key}/", {"effective_on": "2025-04-20"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    uid = f"{key}.effective@testserver"
+    for earlier, later in zip(before, starts(), strict=True):
+        assert earlier[uid] == datetime.date(2025, 4, 4)
+        assert later[uid] == datetime.date(2025, 4, 20)
 
 
 def test_two_entries_of_one_type_on_one_day_get_a_uid_each(client, empty_timeline, make_measure):
