@@ -80,13 +80,14 @@ def measure_events(item: dict, host: str) -> Iterator[Event]:
                 item["url"],
                 stamp,
             )
+    seen: Counter = Counter()
     for entry in item["events"]:
         if (entry["type"], entry["date"]) in own:
             continue
         words = EVENT_WORDS.get(entry["type"], entry["type"])
         scheduled = " (scheduled)" if entry["scheduled"] else ""
         yield all_day(
-            f"{item['key']}.{entry['type']}.{entry['date']}@{host}",
+            numbered(f"{item['key']}.{entry['type']}.{entry['date']}@{host}", seen),
             entry["date"],
             f"{item['title']}: {words}{scheduled}",
             "\n".join(part for part in (entry["note"], description) if part),
@@ -95,22 +96,19 @@ def measure_events(item: dict, host: str) -> Iterator[Event]:
         )
 
 
-def numbered(events: Iterable[Event], seen: Counter) -> Iterator[Event]:
-    """``events``, each UID already in ``seen`` given its number among its holders (counted in
-    ``seen``): ``key.note.2025-05-01.2@host`` for the second."""
-    for event in events:
-        uid = str(event["uid"])
-        seen[uid] += 1
-        if seen[uid] > 1:
-            name, _, host = uid.rpartition("@")
-            event.pop("uid")
-            event.add("uid", f"{name}.{seen[uid]}@{host}")
-        yield event
+def numbered(uid: str, seen: Counter) -> str:
+    """``uid``, numbered when it is not its first holder among ``seen`` (counted there):
+    ``key.note.2025-05-01.2@host`` for the second."""
+    seen[uid] += 1
+    if seen[uid] == 1:
+        return uid
+    name, _, host = uid.rpartition("@")
+    return f"{name}.{seen[uid]}@{host}"
 
 
 class TimelineUIDs:
-    """Numbers a timeline's events read in its order (by date, then type), keeping only the
-    current day's UIDs: no later entry shares one with an earlier day's."""
+    """A timeline's events, read in its order (by date, then type), their UIDs numbered among
+    the current day's only: no later entry shares one with an earlier day's."""
 
     def __init__(self):
         self.day: datetime.date | None = None
@@ -121,16 +119,17 @@ class TimelineUIDs:
             day = period(item["date"])[0]
             if day != self.day:
                 self.day, self.seen = day, Counter()
-            yield from numbered([timeline_event(item, host, stamp)], self.seen)
+            yield timeline_event(item, host, stamp, self.seen)
 
 
 # The types of the entries a timeline derives from a measure's own dates.
 OWN_DATE_TYPES = {event_type for _, event_type, _ in MEASURE_DATES}
 
 
-def timeline_event(item: dict, host: str, stamp: datetime.datetime) -> Event:
+def timeline_event(item: dict, host: str, stamp: datetime.datetime, seen: Counter) -> Event:
     """A timeline entry; one derived from the measure's own date has that date's UID, as in
-    the measures export (``key.effective@host``), so it keeps it when the date moves."""
+    the measures export (``key.effective@host``), so it keeps it when the date moves; the
+    others are numbered among ``seen`` (``numbered``)."""
     measure = item["measure"]
     words = EVENT_WORDS.get(item["type"], item["type"])
     scheduled = " (scheduled)" if item["scheduled"] else ""
@@ -138,7 +137,7 @@ def timeline_event(item: dict, host: str, stamp: datetime.datetime) -> Event:
     return all_day(
         f"{measure['key']}.{item['type']}@{host}"
         if own_date
-        else f"{measure['key']}.{item['type']}.{item['date']}@{host}",
+        else numbered(f"{measure['key']}.{item['type']}.{item['date']}@{host}", seen),
         item["date"],
         f"{measure['title']}: {words}{scheduled}",
         "\n".join(part for part in (item["note"], measure["url"]) if part),
@@ -165,11 +164,7 @@ class ICSRenderer(ExportRenderer):
         timeline = TimelineUIDs()
         for chunk in export.chunks:
             if export.kind == "measures":
-                events = (
-                    event
-                    for item in chunk
-                    for event in numbered(measure_events(item, host), Counter())
-                )
+                events = (event for item in chunk for event in measure_events(item, host))
             else:
                 events = timeline.events(chunk, host, export.last_modified)
             yield b"".join(event.to_ical() for event in events)
