@@ -58,16 +58,17 @@ class ExportRenderer(BaseRenderer):
         return f"{self.media_type}; charset={self.charset}" if self.charset else self.media_type
 
 
-# Characters XML 1.0 (Atom) and iCalendar's TEXT cannot carry: the C0 controls but tab, line
-# feed and carriage return, and DEL. A query value or a stored text may hold them.
+# Characters XML 1.0 (Atom, a workbook's sheets) and iCalendar's TEXT cannot carry: the C0
+# controls but tab, line feed and carriage return, and DEL. A query value or a stored text may
+# hold them.
 _CONTROL = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _LINE_BREAKS = dict.fromkeys(map(ord, "\t\n\r"), " ")
 
 
 def printable(text: str, *, lines: bool = False) -> str:
-    """``text`` as a feed or a calendar can carry it: control characters left out, and tabs
-    and line breaks made spaces unless ``lines`` (a description keeps its lines; a title
-    has one)."""
+    """``text`` as a feed, a calendar or a workbook can carry it: control characters left
+    out, and tabs and line breaks made spaces unless ``lines`` (a description keeps its lines;
+    a title has one)."""
     text = text.translate(_CONTROL)
     return text if lines else text.translate(_LINE_BREAKS)
 

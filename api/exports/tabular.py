@@ -11,12 +11,11 @@ from collections.abc import Iterator
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from api.renderers import ORJSONRenderer
 
-from .base import Export, ExportRenderer
+from .base import Export, ExportRenderer, printable
 from .columns import Column, Kind
 
 # A cell starting with one of these is read as a formula by spreadsheets (OWASP, "CSV
@@ -70,7 +69,7 @@ def excel_value(column: Column, value: object):
         moment = datetime.datetime.fromisoformat(value)
         return moment.astimezone(datetime.UTC).replace(tzinfo=None)
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
+        return printable(value, lines=True)  # XML, in the workbook, cannot carry controls
     return value
 
 
