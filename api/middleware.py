@@ -21,7 +21,7 @@ class ChunkedBodyReader:
     """WSGI middleware for bodies sent with ``Transfer-Encoding: chunked`` (RFC 9112 section
     7.1) and so without a Content-Length: Django reads Content-Length bytes of a body, none
     of these, and the view saw an empty body. Where the server has decoded the chunks and
-    ends the input with the body (``wsgi.input_terminated``, as gunicorn does), the body is
+    ends the input with the body (``wsgi.input_terminated``, as Granian does), the body is
     read here, up to one byte over the largest size limit (which RequestGuardMiddleware then
     refuses with 413), and handed on with its length. Elsewhere RequestGuardMiddleware
     answers 411."""
@@ -42,10 +42,10 @@ class ChunkedBodyReader:
 
 class HeadWithoutBody:
     """WSGI middleware: the answer to a HEAD carries the headers a GET would get and no body
-    (RFC 9110 section 9.3.2). Django leaves that to the server (its development server and test
-    client drop the body), and gunicorn sends whatever the application returns: the body then
-    reached the client, which read it, on a kept-alive connection, as the start of the next
-    answer. The body is closed unread, so a streamed one is never computed."""
+    (RFC 9110 section 9.3.2). Django leaves that to the server; Granian drops it, but only
+    after the application has made it, and a server that sends it (gunicorn did) leaves the
+    client reading it, on a kept-alive connection, as the start of the next answer. The body
+    is closed unread, so a streamed one is never computed."""
 
     def __init__(self, application):
         self.application = application

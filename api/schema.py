@@ -13,6 +13,8 @@ from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.validators import UniqueTogetherValidator
 
+from regwatch.serve import MAX_HEADER_FIELDS, MAX_REQUEST_TARGET
+
 from .conditional import (
     ETAG,
     IF_MATCH,
@@ -315,25 +317,27 @@ def refuse_unknown_query_parameters(result, generator, request, public):
     return result
 
 
-# gunicorn refuses a request line (method, address, query) longer than this itself, with a
-# page of its own; the production command and the tests run it with this limit.
-MAX_REQUEST_LINE = 8190
-
-
 def describe_transport_refusals(result, generator, request, public):
-    """Every operation may meet the HTTP server's own 400: a request line over
-    ``MAX_REQUEST_LINE`` bytes is refused before RegWatch sees it, as a text/html page."""
+    """Every operation may meet what the HTTP server refuses before RegWatch sees the request,
+    always with an empty body (``regwatch.serve``): 414 for a request target over
+    ``MAX_REQUEST_TARGET`` bytes and 431 for too many or too large header fields; a request it
+    cannot parse gets its empty 400."""
+    refusals = {
+        "414": f"The request target (address and query) is over {MAX_REQUEST_TARGET:,} bytes: "
+        "refused by the HTTP server itself, with an empty body.",
+        "431": f"More than {MAX_HEADER_FIELDS} header fields, or a header section larger than "
+        "the HTTP server's buffer: refused by the HTTP server itself, with an empty body.",
+    }
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
-            response = operation.get("responses", {}).get("400")
-            if response is None:
-                continue
-            response["content"]["text/html"] = {"schema": {"type": "string"}}
-            response["description"] = (
-                f"{response.get('description', '')} A request line (method, address and query) "
-                f"over {MAX_REQUEST_LINE} bytes is refused by the HTTP server itself, with a "
-                "text/html page."
-            ).strip()
+            responses = operation.setdefault("responses", {})
+            for status, description in refusals.items():
+                responses.setdefault(status, {"description": description})
+            if "400" in responses:
+                responses["400"]["description"] = (
+                    f"{responses['400'].get('description', '')} A request the HTTP server "
+                    "cannot parse is refused by it with an empty body."
+                ).strip()
     return result
 
 

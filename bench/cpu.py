@@ -5,7 +5,7 @@ machine is shared (wall-clock tables do).
     python -m bench.cpu [--measures 100000] [--seed 1] [--questions 200] [--output bench/cpu.md]
 
 Each operation asks ``--questions`` varied questions (drawn as ``bench.run`` draws them),
-through the WSGI application gunicorn serves, with production settings and the caches off;
+through the WSGI application Granian serves, with production settings and the caches off;
 ``time.process_time`` is read around each request. Also measured, as the floor every answer
 pays: a request Django answers before any view (``/healthz``) and the smallest API answers
 (a one-row list, a jurisdiction). Builds the synthetic dataset first when bench/data/ lacks it

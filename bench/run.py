@@ -5,7 +5,8 @@
                         [--db postgres|sqlite] [--output bench/results.md]
 
 Builds the synthetic dataset into its own file (once per size and seed), serves it with
-gunicorn (RegWatch and the raw app) and Datasette, drives each operation with wrk from a
+Granian as the Procfile's ``web`` process runs it (``regwatch.serve``: RegWatch and the raw
+app) and Datasette, drives each operation with wrk from a
 separate process and writes bench/results.md (or ``--output``):
 
 - varied traffic (the headline): every request asks a different question, drawn with a fixed
@@ -44,13 +45,13 @@ from pathlib import Path
 
 from bench.output import add_output_argument
 from bench.traffic import OPERATIONS, Space, datasette_path, raw_path, regwatch_path
-from tests.live_server import free_port, gunicorn_command, manage, server_env, serving
+from regwatch import serve
+from tests.live_server import free_port, manage, server_command, server_env, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results.md"
 LUA = ROOT / "bench" / "paths.lua"
-PROCFILE = ROOT / "Procfile"
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 FIGURES = ("rps", "p50", "p99")
@@ -187,7 +188,7 @@ def keys_of(operation: str, body) -> list:
 
 def queries_per_request(database_url: str, paths: dict[str, list[str]], **extra: str) -> dict:
     """The most SQL statements any of ``paths`` took per operation, counted in process
-    through the WSGI application gunicorn serves. Each path is asked once, after the process
+    through the WSGI application Granian serves. Each path is asked once, after the process
     was warmed with another question, so with caches on this is a first answer's cost (a
     cache hit costs one statement: see the repeated table)."""
     env = server_env(database_url, **extra)
@@ -241,7 +242,7 @@ def machine() -> str:
 
 
 def worker_rss_mb(pidfile: Path) -> list[float]:
-    """Resident memory (MB) of each worker of the gunicorn whose master wrote ``pidfile``."""
+    """Resident memory (MB) of each worker of the Granian whose master wrote ``pidfile``."""
     with suppress(OSError, ValueError):
         master = pidfile.read_text().strip()
         sizes = []
@@ -268,43 +269,11 @@ class Target:
     pidfile: Path | None = None
 
 
-@dataclass(frozen=True)
-class WebProcess:
-    """How the Procfile's ``web`` process runs gunicorn."""
-
-    worker_class: str
-    threads: int
-
-    def describe(self) -> str:
-        """``gthread worker, 1 thread`` and the like."""
-        return f"{self.worker_class} worker, {self.threads} thread{'s' * (self.threads != 1)}"
-
-
-def procfile_web() -> WebProcess:
-    """The worker class and threads per gunicorn worker the Procfile's ``web`` process runs:
-    RegWatch and the raw floor are served as production serves them, only with the worker
-    count under test."""
-    web = next(line for line in PROCFILE.read_text().splitlines() if line.startswith("web:"))
-    worker_class = re.search(r"--worker-class\s+(\S+)", web)
-    return WebProcess(
-        worker_class.group(1) if worker_class else "sync",
-        int(re.search(r"--threads\s+(\d+)", web).group(1)),
-    )
-
-
-def served_as_procfile(app: str, port: int, workers: int) -> list[str]:
-    """The gunicorn command serving ``app`` on ``port`` as the Procfile's ``web`` process does,
-    with ``workers`` workers."""
-    web = procfile_web()
-    return [*gunicorn_command(app, port, workers=workers, threads=web.threads),
-            "--worker-class", web.worker_class]  # fmt: skip
-
-
 def start_regwatch(stack: ExitStack, name: str, database_url: str, workers: int,
                    **extra: str) -> Target:  # fmt: skip
     port = free_port()
-    pidfile = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "gunicorn.pid"
-    command = [*served_as_procfile("regwatch.wsgi", port, workers), "--pid", str(pidfile)]
+    pidfile = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "granian.pid"
+    command = [*server_command(port, workers=workers), "--pid-file", str(pidfile)]
     base = stack.enter_context(
         serving(command, server_env(database_url, **extra), port, "/api/v1/sectors/")
     )
@@ -315,12 +284,12 @@ def start_targets(stack: ExitStack, args, sqlite_path: Path) -> list[Target]:
     sqlite_url = f"sqlite:///{sqlite_path}"
     first = args.workers[0]
     targets = [
-        start_regwatch(stack, f"RegWatch (gunicorn, {workers}w)", sqlite_url, workers)
+        start_regwatch(stack, f"RegWatch (Granian, {workers}w)", sqlite_url, workers)
         for workers in args.workers
     ]
     targets.append(
         start_regwatch(
-            stack, f"RegWatch uncached (gunicorn, {first}w)", sqlite_url, first, **UNCACHED
+            stack, f"RegWatch uncached (Granian, {first}w)", sqlite_url, first, **UNCACHED
         )
     )
     port = free_port()
@@ -328,13 +297,23 @@ def start_targets(stack: ExitStack, args, sqlite_path: Path) -> list[Target]:
     probe = "/events_range?after=2024-01-01&before=2024-01-02"
     base = stack.enter_context(
         serving(
-            served_as_procfile("bench.raw_app:application", port, first),
+            serve.command(
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(first),
+                "--log-level",
+                "warning",
+                application="bench.raw_app:application",
+            ),
             raw_env,
             port,
             probe,
         )
     )
-    targets.append(Target(f"raw WSGI (gunicorn, {first}w)", base, raw_path))
+    targets.append(Target(f"raw WSGI (Granian, {first}w)", base, raw_path))
 
     from bench.queries import QUERIES
 
@@ -440,7 +419,7 @@ def scaling(args) -> list[dict]:
             url = build_postgres(size, args.seed)
             space = Space(postgres_url=url)
         with ExitStack() as stack:
-            target = start_regwatch(stack, "RegWatch (gunicorn, 1w)", url, 1)
+            target = start_regwatch(stack, "RegWatch (Granian, 1w)", url, 1)
             target.operations = (op,)
             if kind == "SQLite":
                 read_into_page_cache(sqlite_path)
@@ -550,10 +529,10 @@ def table(rows: list[dict], agree: dict[str, bool], args) -> list[str]:
     ]
     for op in OPERATIONS:
         rps = {r["server"]: r["rps"] for r in rows if r["operation"] == op}
-        ours = rps.get(f"RegWatch (gunicorn, {first}w)")
-        uncached = rps.get(f"RegWatch uncached (gunicorn, {first}w)")
+        ours = rps.get(f"RegWatch (Granian, {first}w)")
+        uncached = rps.get(f"RegWatch uncached (Granian, {first}w)")
         datasette = rps.get("Datasette")
-        raw = rps.get(f"raw WSGI (gunicorn, {first}w)")
+        raw = rps.get(f"raw WSGI (Granian, {first}w)")
         if ours and uncached and datasette and raw:
             lines.append(
                 f"| {op} | {ours / datasette:.2f}x | {ours / raw:.2f}x "
@@ -570,7 +549,7 @@ def write_results(tables, agree, memory, scaled, args) -> None:
         "falls on all of them alike; each figure is the median of its rounds. Rows compared on "
         f"every server for {SAMPLE} questions per operation. RegWatch runs with production "
         "settings but rate limits (off: wrk would get 429s), and it and the raw app with the "
-        f"Procfile's {procfile_web().describe()}; the SQLite file is read "
+        "Procfile's server (`regwatch.serve`: Granian, one Python thread per worker); the SQLite file is read "
         "into the page cache before each run. SQL/request is a first answer's (a cached "
         "answer costs one statement).",
         f"Machine: {machine()}.",
@@ -600,7 +579,7 @@ def write_results(tables, agree, memory, scaled, args) -> None:
             "",
             "### Scaling: operation 1 (measures by material in force on a day), varied traffic",
             "",
-            f"RegWatch, gunicorn with 1 worker (the Procfile's {procfile_web().describe()}), default settings; "
+            "RegWatch, Granian with 1 worker (as the Procfile serves it), default settings; "
             "each SQLite file read into the page cache before its rounds.",
             "",
             "| measures | database | req/s | p50 ms | p99 ms | worker RSS MB |",

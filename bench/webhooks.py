@@ -3,7 +3,7 @@
     python -m bench.webhooks [--writes 100] [--feed-rounds 20] [--interval 0.1] [--db postgres]
                              [--output FILE]
 
-Serves RegWatch (gunicorn, 2 processes) on a fresh database holding the demo data, with ONE
+Serves RegWatch (Granian, 2 processes) on a fresh database holding the demo data, with ONE
 worker (``manage.py db_worker``) and an HTTP receiver on loopback. Latency: each write (a
 PATCH of a measure's title) is timed from just before the request is sent to the moment the
 receiver answers 200 to its delivery; writes are sequential, each waiting for its delivery,
@@ -30,9 +30,9 @@ from tests.live_server import (
     ROOT,
     free_port,
     fresh_database,
-    gunicorn_command,
     manage,
     request,
+    server_command,
     server_env,
     serving,
 )
@@ -111,7 +111,7 @@ def main() -> None:
         )  # fmt: skip
         port = free_port()
         try:
-            with serving(gunicorn_command("regwatch.wsgi", port, workers=2), env, port,
+            with serving(server_command(port, workers=2), env, port,
                          "/api/v1/sectors/") as base:  # fmt: skip
                 latencies = measure_latency(base, token, hook_url, args.writes, arrived, condition)
                 worker.terminate()
@@ -177,7 +177,7 @@ def write_report(args, latencies: list[float], feed: dict) -> None:
         f"--interval {args.interval} --db {args.db}` on {platform.platform()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}.",
         "",
-        "One worker (`db_worker --interval " + str(args.interval) + "`), gunicorn with 2 "
+        "One worker (`db_worker --interval " + str(args.interval) + "`), Granian with 2 "
         "processes, the receiver on loopback answering 200 at once.",
         "",
         "## Delivery latency (write sent to receiver's 200)",

@@ -11,9 +11,9 @@ What is measured:
 - whatever the collectors named in ``settings.REGWATCH_METRICS_COLLECTORS`` report at scrape
   time (queue depth, age of the oldest job, deliveries by outcome read from their tables).
 
-Several processes (gunicorn workers): with ``PROMETHEUS_MULTIPROC_DIR`` set, every process
+Several processes (Granian workers): with ``PROMETHEUS_MULTIPROC_DIR`` set, every process
 writes its samples there and a scrape of any worker adds them up (prometheus-client's
-multiprocess mode; ``gunicorn.conf.py`` clears the directory at start and marks dead workers).
+multiprocess mode; ``regwatch.serve`` empties the directory before the server starts).
 
 Access is closed by default: a scrape is answered when it comes from a network listed in
 ``REGWATCH_METRICS_ALLOWED_NETWORKS`` or carries ``Authorization: Bearer <REGWATCH_METRICS_TOKEN>``;

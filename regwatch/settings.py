@@ -328,8 +328,8 @@ REGWATCH_METRICS_TOKEN = env.str("REGWATCH_METRICS_TOKEN", default="")
 # Collectors (dotted paths of prometheus-client collector classes) asked at each scrape, e.g.
 # for numbers read from the database: the queue's depth and oldest job, deliveries by outcome.
 REGWATCH_METRICS_COLLECTORS: list[str] = ["webhooks.health.WebhookCollector"]
-# Several processes (gunicorn workers) add up their metrics in this directory (see
-# gunicorn.conf.py); every process that sets it writes there, so it must exist.
+# Several processes (Granian workers) add up their metrics in this directory (see
+# regwatch/serve.py); every process that sets it writes there, so it must exist.
 if env.str("PROMETHEUS_MULTIPROC_DIR", default=""):
     Path(env.str("PROMETHEUS_MULTIPROC_DIR")).mkdir(parents=True, exist_ok=True)
 

@@ -1,11 +1,12 @@
-"""A real RegWatch server in its own processes (gunicorn), on its own database, for tests
-and benchmarks that must cross HTTP and process boundaries."""
+"""A real RegWatch server in its own processes (Granian, started as the Procfile starts it), on
+its own database, for tests and benchmarks that must cross HTTP and process boundaries."""
 
 from __future__ import annotations
 
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,16 +76,20 @@ def manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def gunicorn_command(app: str, port: int, *, workers: int, threads: int = 1) -> list[str]:
-    return [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
-            "--limit-request-line", "8190"]  # fmt: skip
+def server_command(port: int, *, workers: int, threads: int = 1) -> list[str]:
+    """RegWatch served on ``port`` as the Procfile's ``web`` process serves it
+    (``regwatch.serve``), with ``workers`` processes of ``threads`` Python threads each."""
+    return [sys.executable, "-m", "regwatch.serve", "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(workers), "--blocking-threads", str(threads),
+            "--log-level", "warning"]  # fmt: skip
 
 
 @contextmanager
 def serving(command: list[str], env: dict[str, str], port: int, probe: str) -> Iterator[str]:
     """Runs ``command`` until the block ends; yields its base address once ``probe`` answers."""
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, start_new_session=True
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -98,14 +103,30 @@ def serving(command: list[str], env: dict[str, str], port: int, probe: str) -> I
                 time.sleep(0.2)
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop(process)
+
+
+def stop(process: subprocess.Popen, timeout: float = 20) -> None:
+    """Stops a server started by ``serving`` as a process manager does, with SIGTERM to its
+    process group; sent again each second, because a Granian worker that is still loading the
+    application ignores it (it runs its master's handler until then) and would wait for
+    Granian's kill timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=1)
+            return
+        except subprocess.TimeoutExpired:
+            if time.monotonic() > deadline:
+                raise
 
 
 @contextmanager
 def running_server(env: dict[str, str], *, workers: int = 2, threads: int = 4) -> Iterator[str]:
     port = free_port()
-    command = gunicorn_command("regwatch.wsgi", port, workers=workers, threads=threads)
+    command = server_command(port, workers=workers, threads=threads)
     with serving(command, env, port, "/api/v1/sectors/") as base:
         yield base
 

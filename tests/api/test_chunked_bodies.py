@@ -1,5 +1,5 @@
 """A body sent with Transfer-Encoding: chunked (no Content-Length) is read, through a real
-gunicorn server; where the server cannot hand it over whole it is refused with 411, never
+server (Granian); where the server cannot hand it over whole it is refused with 411, never
 taken as empty."""
 
 import http.client

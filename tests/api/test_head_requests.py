@@ -1,4 +1,4 @@
-"""A HEAD is answered with a GET's headers and no body, through a real gunicorn server that
+"""A HEAD is answered with a GET's headers and no body, through a real server (Granian) that
 keeps the connection alive: a body sent after a HEAD's headers would be read by the client as
 the start of its next answer."""
 

@@ -1,5 +1,5 @@
 """Browser tests: Debian's headless Chromium, driven by Playwright, against a real RegWatch
-server (gunicorn, production settings, collected static files) on a fresh database holding
+server (Granian, production settings, collected static files) on a fresh database holding
 the demo data.
 
 Every page a test opens is watched: a request to any other host than this machine is blocked

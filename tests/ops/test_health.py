@@ -1,6 +1,6 @@
 import pytest
 
-from tests.live_server import free_port, gunicorn_command, request, server_env, serving
+from tests.live_server import free_port, request, server_command, server_env, serving
 
 
 @pytest.mark.django_db
@@ -72,7 +72,7 @@ def test_a_server_whose_database_is_gone_is_up_but_not_ready(tmp_path):
     env = server_env(f"sqlite:///{missing}", DJANGO_ALLOWED_HOSTS="regwatch.example")
     port = free_port()
 
-    with serving(gunicorn_command("regwatch.wsgi", port, workers=1), env, port, "/healthz") as base:
+    with serving(server_command(port, workers=1), env, port, "/healthz") as base:
         up_status, _, up = request("GET", base + "/healthz")
         ready_status, _, ready = request("GET", base + "/readyz")
 

@@ -4,7 +4,7 @@ import urllib.request
 import pytest
 from django.db import connection
 
-from tests.live_server import free_port, gunicorn_command, manage, request, server_env, serving
+from tests.live_server import free_port, manage, request, server_command, server_env, serving
 from timeline.models import Measure
 
 
@@ -103,7 +103,7 @@ def test_several_workers_report_every_request_once(tmp_path):
     )
     manage(env, "migrate", "--noinput")
     port = free_port()
-    command = gunicorn_command("regwatch.wsgi", port, workers=2, threads=1)
+    command = server_command(port, workers=2)
 
     with serving(command, env, port, "/healthz") as base:
         for _ in range(20):

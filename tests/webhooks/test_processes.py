@@ -17,9 +17,9 @@ from tests.live_server import (
     ROOT,
     free_port,
     fresh_database,
-    gunicorn_command,
     manage,
     request,
+    server_command,
     server_env,
     serving,
 )
@@ -94,9 +94,9 @@ def test_two_webs_and_two_workers_deliver_each_matching_change_once_per_subscrip
         ports = [free_port(), free_port()]
         try:
             with (
-                serving(gunicorn_command("regwatch.wsgi", ports[0], workers=1), env, ports[0],
+                serving(server_command(ports[0], workers=1), env, ports[0],
                         "/api/v1/sectors/") as first,
-                serving(gunicorn_command("regwatch.wsgi", ports[1], workers=1), env, ports[1],
+                serving(server_command(ports[1], workers=1), env, ports[1],
                         "/api/v1/sectors/") as second,
             ):  # fmt: skip
                 sent = run_writes(first, second, token, receiver.url)

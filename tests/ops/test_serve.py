@@ -1,0 +1,129 @@
+"""The web process (``regwatch.serve``): Granian as the Procfile starts it. Its own refusals are
+the ones the schema states, and a restart begins the metrics again at zero."""
+
+import socket
+import urllib.request
+
+import pytest
+from prometheus_client import REGISTRY, Gauge
+
+from regwatch.serve import MAX_HEADER_FIELDS, MAX_REQUEST_TARGET
+from tests.live_server import free_port, manage, server_command, server_env, serving
+from tests.ops.test_metrics import sample
+
+SECTORS = "/api/v1/sectors/"
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    env = server_env(f"sqlite:///{tmp_path_factory.mktemp('serve') / 'serve.sqlite3'}")
+    manage(env, "migrate", "--noinput")
+    port = free_port()
+    with serving(server_command(port, workers=1), env, port, SECTORS) as base:
+        yield base
+
+
+def raw_exchange(base: str, head: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Sends ``head`` (request line and headers, no body) on a new connection and reads the
+    answer to the end: (status, headers, body)."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(head)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    header_block, _, body = received.partition(b"\r\n\r\n")
+    status_line, *lines = header_block.decode("latin-1").split("\r\n")
+    headers = dict(line.lower().split(": ", 1) for line in lines)
+    return int(status_line.split()[1]), headers, body
+
+
+def get(base: str, target: str, fields: int = 0) -> tuple[int, dict[str, str], bytes]:
+    """A GET of ``target`` carrying ``fields`` header fields in all (Host and Connection
+    among them)."""
+    extra = "".join(f"X-Extra-{n}: 1\r\n" for n in range(fields - 2))
+    head = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}Connection: close\r\n\r\n"
+    return raw_exchange(base, head.encode())
+
+
+def padded(length: int) -> str:
+    """The sectors list's address with a query making it ``length`` bytes long."""
+    prefix = SECTORS + "?pad="
+    return prefix + "p" * (length - len(prefix))
+
+
+def test_a_request_target_at_the_limit_reaches_regwatch_and_one_byte_more_is_414(base):
+    reached, headers, body = get(base, padded(MAX_REQUEST_TARGET))
+    assert reached == 400  # RegWatch's answer: it names the unknown parameter
+    assert headers["content-type"] == "application/json"
+    assert b'"attr":"pad"' in body
+
+    status, headers, body = get(base, padded(MAX_REQUEST_TARGET + 1))
+    assert (status, headers["content-length"], body) == (414, "0", b"")
+
+
+def test_header_fields_over_the_limit_are_431_with_an_empty_body(base):
+    assert get(base, SECTORS, fields=MAX_HEADER_FIELDS)[0] == 200
+    status, headers, body = get(base, SECTORS, fields=MAX_HEADER_FIELDS + 1)
+    assert (status, headers["content-length"], body) == (431, "0", b"")
+
+
+def test_an_unparsable_request_is_400_with_an_empty_body(base):
+    status, headers, body = raw_exchange(base, b"NOT A REQUEST\r\n\r\n")
+    assert (status, headers["content-length"], body) == (400, "0", b"")
+
+
+def test_the_schema_states_the_servers_refusals_for_every_operation(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert f"{MAX_REQUEST_TARGET:,}" in responses["414"]["description"], (path, method)
+            assert "content" not in responses["414"]
+            assert str(MAX_HEADER_FIELDS) in responses["431"]["description"]
+            assert "content" not in responses["431"]
+
+
+def scrape(base: str) -> str:
+    request = urllib.request.Request(base + "/metrics")
+    request.add_header("Authorization", "Bearer scrape-secret")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read().decode()
+
+
+def test_a_restarted_server_counts_from_zero(tmp_path):
+    env = server_env(
+        f"sqlite:///{tmp_path / 'metrics.sqlite3'}",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+        REGWATCH_METRICS_TOKEN="scrape-secret",
+        REGWATCH_READ_CACHE_SECONDS="0",
+    )
+    manage(env, "migrate", "--noinput")
+    counted = []
+    for requests in (5, 2):
+        port = free_port()
+        with serving(server_command(port, workers=2), env, port, "/healthz") as base:
+            for _ in range(requests):
+                urllib.request.urlopen(base + SECTORS, timeout=30).read()
+            counted.append(
+                sample(
+                    scrape(base),
+                    "django_http_requests_total_by_view_transport_method_total",
+                    view="api:sector-list",
+                )
+            )
+    assert counted == [5.0, 2.0]
+
+
+def test_no_gauge_needs_marking_dead_when_a_worker_exits():
+    """prometheus-client's ``mark_process_dead`` only drops the files of gauges in a ``live``
+    mode; Granian has no hook to call it from, so RegWatch must have none."""
+    import regwatch.wsgi  # noqa: F401 (registers every metric the served application has)
+
+    modes = {
+        collector._name: collector._multiprocess_mode
+        for collector in REGISTRY._collector_to_names
+        if isinstance(collector, Gauge)
+    }
+    assert modes
+    assert not {name for name, mode in modes.items() if mode.startswith("live")}
