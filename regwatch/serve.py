@@ -17,7 +17,7 @@ With ``PROMETHEUS_MULTIPROC_DIR`` set, every worker writes its metrics there and
 adds them up (prometheus-client's multiprocess mode). The directory is emptied here, before
 Granian starts, so counters begin at zero with the server: give each server a directory of
 its own. prometheus-client's ``mark_process_dead`` is not needed: it drops the files of gauges
-in a ``live`` mode, and RegWatch has none (``tests/ops/test_serve.py``).
+in a ``live`` mode, and RegWatch has none (``tests/ops/test_metrics.py``).
 """
 
 from __future__ import annotations

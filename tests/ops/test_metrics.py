@@ -3,6 +3,7 @@ import urllib.request
 
 import pytest
 from django.db import connection
+from prometheus_client import REGISTRY, Gauge
 
 from tests.live_server import free_port, manage, request, server_command, server_env, serving
 from timeline.models import Measure
@@ -94,7 +95,11 @@ def test_a_collector_named_in_the_settings_reports_at_each_scrape(client, settin
     assert "regwatch_queue_depth 7.0" in scrape(client)
 
 
-def test_several_workers_report_every_request_once(tmp_path):
+SECTOR_LIST_REQUESTS = "django_http_requests_total_by_view_transport_method_total"
+
+
+def multiprocess_env(tmp_path) -> dict[str, str]:
+    """A migrated database and a metrics directory for web processes of several workers."""
     env = server_env(
         f"sqlite:///{tmp_path / 'metrics.sqlite3'}",
         PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
@@ -102,28 +107,56 @@ def test_several_workers_report_every_request_once(tmp_path):
         REGWATCH_READ_CACHE_SECONDS="0",
     )
     manage(env, "migrate", "--noinput")
-    port = free_port()
-    command = server_command(port, workers=2)
+    return env
 
-    with serving(command, env, port, "/healthz") as base:
+
+def scrape_server(base: str) -> str:
+    req = urllib.request.Request(base + "/metrics")
+    req.add_header("Authorization", "Bearer scrape-secret")
+    with urllib.request.urlopen(req, timeout=30) as response:
+        return response.read().decode()
+
+
+def test_several_workers_report_every_request_once(tmp_path):
+    env = multiprocess_env(tmp_path)
+    port = free_port()
+
+    with serving(server_command(port, workers=2), env, port, "/healthz") as base:
         for _ in range(20):
             assert request("GET", base + "/api/v1/sectors/")[0] == 200
-        scrapes = []
-        for _ in range(4):  # whichever worker answers, it reports them all
-            req = urllib.request.Request(base + "/metrics")
-            req.add_header("Authorization", "Bearer scrape-secret")
-            with urllib.request.urlopen(req, timeout=30) as response:
-                scrapes.append(response.read().decode())
+        # whichever worker answers, it reports them all
+        scrapes = [scrape_server(base) for _ in range(4)]
 
-    counts = {
-        sample(
-            text,
-            "django_http_requests_total_by_view_transport_method_total",
-            view="api:sector-list",
-        )
-        for text in scrapes
-    }
+    counts = {sample(text, SECTOR_LIST_REQUESTS, view="api:sector-list") for text in scrapes}
     assert counts == {20.0}
+
+
+def test_a_restarted_server_counts_from_zero(tmp_path):
+    env = multiprocess_env(tmp_path)
+    counted = []
+    for requests in (5, 2):
+        port = free_port()
+        with serving(server_command(port, workers=2), env, port, "/healthz") as base:
+            for _ in range(requests):
+                assert request("GET", base + "/api/v1/sectors/")[0] == 200
+            counted.append(
+                sample(scrape_server(base), SECTOR_LIST_REQUESTS, view="api:sector-list")
+            )
+    assert counted == [5.0, 2.0]
+
+
+def test_no_gauge_needs_marking_dead_when_a_worker_exits():
+    """prometheus-client's ``mark_process_dead`` only drops the files of gauges in a ``live``
+    mode; Granian has no hook to call it from, so RegWatch must have none."""
+    import regwatch.wsgi  # noqa: F401 (registers every metric the served application has)
+
+    modes = {
+        collector._name: collector._multiprocess_mode
+        for collector in REGISTRY._collector_to_names
+        if isinstance(collector, Gauge)
+    }
+    assert modes
+    assert not {name for name, mode in modes.items() if mode.startswith("live")}
 
 
 @pytest.mark.django_db

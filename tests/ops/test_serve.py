@@ -1,15 +1,12 @@
-"""The web process (``regwatch.serve``): Granian as the Procfile starts it. Its own refusals are
-the ones the schema states, and a restart begins the metrics again at zero."""
+"""The web process (``regwatch.serve``): Granian as the Procfile starts it refuses what the
+schema says it refuses (its metrics: tests/ops/test_metrics.py)."""
 
 import socket
-import urllib.request
 
 import pytest
-from prometheus_client import REGISTRY, Gauge
 
 from regwatch.serve import MAX_HEADER_FIELDS, MAX_REQUEST_TARGET
 from tests.live_server import free_port, manage, server_command, server_env, serving
-from tests.ops.test_metrics import sample
 
 SECTORS = "/api/v1/sectors/"
 
@@ -82,48 +79,3 @@ def test_the_schema_states_the_servers_refusals_for_every_operation(client):
             assert "content" not in responses["414"]
             assert str(MAX_HEADER_FIELDS) in responses["431"]["description"]
             assert "content" not in responses["431"]
-
-
-def scrape(base: str) -> str:
-    request = urllib.request.Request(base + "/metrics")
-    request.add_header("Authorization", "Bearer scrape-secret")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return response.read().decode()
-
-
-def test_a_restarted_server_counts_from_zero(tmp_path):
-    env = server_env(
-        f"sqlite:///{tmp_path / 'metrics.sqlite3'}",
-        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
-        REGWATCH_METRICS_TOKEN="scrape-secret",
-        REGWATCH_READ_CACHE_SECONDS="0",
-    )
-    manage(env, "migrate", "--noinput")
-    counted = []
-    for requests in (5, 2):
-        port = free_port()
-        with serving(server_command(port, workers=2), env, port, "/healthz") as base:
-            for _ in range(requests):
-                urllib.request.urlopen(base + SECTORS, timeout=30).read()
-            counted.append(
-                sample(
-                    scrape(base),
-                    "django_http_requests_total_by_view_transport_method_total",
-                    view="api:sector-list",
-                )
-            )
-    assert counted == [5.0, 2.0]
-
-
-def test_no_gauge_needs_marking_dead_when_a_worker_exits():
-    """prometheus-client's ``mark_process_dead`` only drops the files of gauges in a ``live``
-    mode; Granian has no hook to call it from, so RegWatch must have none."""
-    import regwatch.wsgi  # noqa: F401 (registers every metric the served application has)
-
-    modes = {
-        collector._name: collector._multiprocess_mode
-        for collector in REGISTRY._collector_to_names
-        if isinstance(collector, Gauge)
-    }
-    assert modes
-    assert not {name for name, mode in modes.items() if mode.startswith("live")}
