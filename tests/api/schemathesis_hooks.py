@@ -13,6 +13,7 @@ import json
 import os
 import urllib.error
 import urllib.request
+from email.message import Message
 from urllib.parse import urlsplit
 
 import schemathesis
@@ -128,19 +129,20 @@ def query_references_exist(case) -> bool:
     return True
 
 
-def current(case) -> tuple[dict | None, dict]:
-    """The resource the case's path names, and its response headers (None and {} when it
-    does not exist)."""
+def current(case) -> tuple[dict | None, Message]:
+    """The resource the case's path names, and its response headers, read without regard to
+    case as HTTP names them (the server may send ``etag``); None and no headers when it does
+    not exist."""
     request = urllib.request.Request(f"{BASE}{case.formatted_path}")
     request.add_header("Authorization", case.headers.get("Authorization", ""))
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return json.load(response), dict(response.headers)
+            return json.load(response), response.headers
     except urllib.error.HTTPError:
-        return None, {}
+        return None, Message()
 
 
-def preconditions_hold(headers: dict, current_headers: dict) -> bool:
+def preconditions_hold(headers: dict, current_headers: Message) -> bool:
     """A write's preconditions are about the resource's state (RFC 9110 section 13.2.2):
     If-Match names the current ETag (or is *); without it, If-Unmodified-Since is not before
     the Last-Modified; If-None-Match names no current version (and is not *)."""
