@@ -1,12 +1,11 @@
-"""Refuse requests that no view should see: bodies over the size limit, chunked bodies the
-server could not read, and NUL characters in query strings outside the API (PostgreSQL cannot
-compare them). Answers in the API's shape."""
+"""Refuse requests that no view should see: bodies cut off, over the size limit or chunked,
+and NUL characters in query strings outside the API (PostgreSQL cannot compare them). Answers
+in the API's shape."""
 
 import io
 
 from django.conf import settings
 from django.core.exceptions import TooManyFieldsSent
-from django.core.handlers.wsgi import WSGIRequest
 from django.http import JsonResponse
 from django.middleware import common
 
@@ -17,26 +16,37 @@ def is_chunked(environ) -> bool:
     return "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
 
 
-class ChunkedBodyReader:
-    """WSGI middleware for bodies sent with ``Transfer-Encoding: chunked`` (RFC 9112 section
-    7.1) and so without a Content-Length: Django reads Content-Length bytes of a body, none
-    of these, and the view saw an empty body. Where the server has decoded the chunks and
-    ends the input with the body (``wsgi.input_terminated``, as Granian does), the body is
-    read here, up to one byte over the largest size limit (which RequestGuardMiddleware then
-    refuses with 413), and handed on with its length. Elsewhere RequestGuardMiddleware
-    answers 411."""
+class WholeBody:
+    """WSGI middleware: a request's body is read whole before the application sees it, and one
+    that ends before its ``Content-Length`` is refused with 400 (``parse_error``, as DRF
+    names a body it cannot read).
+
+    Granian hands the application a body as it arrives and reports a connection closed early,
+    or a malformed chunk, as the body's end: read as it came, a cut-off import was stored as a
+    whole one, and a write waiting on a stalled client held its lock (on SQLite, the whole
+    database) meanwhile. Read here, a body is complete before any view runs. A body declared
+    larger than the largest limit is left unread for RequestGuardMiddleware's 413, and a
+    chunked one (no length to check it by) is refused there with 411."""
 
     def __init__(self, application):
         self.application = application
 
     def __call__(self, environ, start_response):
-        if (
-            is_chunked(environ)
-            and not environ.get("CONTENT_LENGTH")
-            and environ.get("wsgi.input_terminated")
-        ):
-            body = read_up_to(environ["wsgi.input"], largest_body_limit())
-            environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+        declared = declared_length(environ)
+        limit = largest_body_limit()
+        if declared and not is_chunked(environ) and (limit is None or declared <= limit):
+            body = read_exactly(environ["wsgi.input"], declared)
+            if len(body) < declared:
+                response = JsonResponse(
+                    {"type": "client_error", "errors": [{"code": "parse_error", "attr": None,
+                     "detail": f"The body ended after {len(body)} of the {declared} bytes its "
+                     "Content-Length gives; nothing was done."}]},
+                    status=400,
+                )  # fmt: skip
+                response["Connection"] = "close"
+                start_response(f"400 {response.reason_phrase}", list(response.items()))
+                return [response.content]
+            environ = {**environ, "wsgi.input": io.BytesIO(body)}
         return self.application(environ, start_response)
 
 
@@ -61,21 +71,29 @@ class HeadWithoutBody:
 
 
 def largest_body_limit() -> int | None:
-    """The largest body any view takes: the view is not known yet when a chunked body is
-    read, and a body cut at a smaller limit would reach a view that takes more as if whole."""
+    """The largest body any view takes: the view is not known yet when a body is read."""
     limits = [settings.DATA_UPLOAD_MAX_MEMORY_SIZE, settings.REGWATCH_IMPORT_MAX_BYTES]
     return None if None in limits else max(limits)
 
 
-def read_up_to(stream, limit: int | None) -> bytes:
-    """The whole stream, or its first ``limit`` + 1 bytes when it is longer than ``limit``."""
+def declared_length(environ) -> int:
+    """The request's ``Content-Length``; 0 when there is none or it is not a whole number
+    (RequestGuardMiddleware refuses that with 400)."""
+    try:
+        return max(int(environ.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
+
+
+def read_exactly(stream, length: int) -> bytes:
+    """``length`` bytes of ``stream``, or fewer when it ends first."""
     body = bytearray()
-    while limit is None or len(body) <= limit:
-        block = stream.read(READ_BLOCK_BYTES)
+    while len(body) < length:
+        block = stream.read(min(READ_BLOCK_BYTES, length - len(body)))
         if not block:
             break
         body += block
-    return bytes(body if limit is None else body[: limit + 1])
+    return bytes(body)
 
 
 def error_response(status: int, code: str, detail: str, attr: str | None) -> JsonResponse:
@@ -111,16 +129,12 @@ class RequestGuardMiddleware:
                 return error_response(
                     400, "null_character", "Query parameters cannot contain NUL characters.", name
                 )
-        if (
-            isinstance(request, WSGIRequest)
-            and is_chunked(request.META)
-            and not request.META.get("CONTENT_LENGTH")
-        ):
-            # RFC 9110 section 15.5.12: better refused than read as empty.
+        if is_chunked(request.META):
+            # RFC 9110 section 15.5.12: better refused than read as what arrived (WholeBody).
             return error_response(
                 411,
                 "length_required",
-                "This server cannot read a chunked body here; send it with a Content-Length.",
+                "A chunked body is not read here; send it with a Content-Length.",
                 None,
             )
         try:

@@ -127,8 +127,8 @@ class ConflictErrorResponseSerializer(ClientErrorResponseSerializer):
 
 class AutoSchema(standardized_errors_openapi.AutoSchema):
     """Documents what the API adds on top of drf-standardized-errors: conditional requests
-    (If-Match, If-None-Match, 304, 412), what 406 means, conflicts (409) and the body size
-    limit (413)."""
+    (If-Match, If-None-Match, 304, 412), what 406 means, conflicts (409), chunked bodies (411)
+    and the body size limit (413)."""
 
     def get_auth(self):
         """Reads are open to anonymous clients unless ``REGWATCH_API_REQUIRE_AUTH`` is on: say
@@ -204,8 +204,11 @@ class AutoSchema(standardized_errors_openapi.AutoSchema):
             )
         elif self.method == "DELETE" or getattr(self.view, "may_conflict", False):
             extra["409"] = self._error("409", "Conflicts with the current state.")
-        if self.method in ("POST", "PUT", "PATCH"):
-            extra["413"] = self._error("413", "The body is over the size limit.")
+        # Any request may carry a body, and it is read (or refused) before the view.
+        extra["411"] = self._error(
+            "411", "The body is chunked (Transfer-Encoding): send it with a Content-Length."
+        )
+        extra["413"] = self._error("413", "The body is over the size limit.")
         if "406" in responses:
             responses["406"]["description"] = (
                 "The format asked for (?format= or Accept) is not offered; the error lists the "
@@ -335,8 +338,9 @@ def describe_transport_refusals(result, generator, request, public):
                 responses.setdefault(status, {"description": description})
             if "400" in responses:
                 responses["400"]["description"] = (
-                    f"{responses['400'].get('description', '')} A request the HTTP server "
-                    "cannot parse is refused by it with an empty body."
+                    f"{responses['400'].get('description', '')} A body that ends before its "
+                    "Content-Length is refused (`parse_error`), and a request the HTTP "
+                    "server cannot parse is refused by it with an empty body."
                 ).strip()
     return result
 
