@@ -307,6 +307,7 @@ def start_targets(stack: ExitStack, args, sqlite_path: Path) -> list[Target]:
                 "--log-level",
                 "warning",
                 application="bench.raw_app:application",
+                factory=False,
             ),
             raw_env,
             port,

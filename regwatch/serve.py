@@ -2,8 +2,11 @@
 
     python -m regwatch.serve [Granian options]   e.g. --host 0.0.0.0 --port 8000 --workers 4
 
-Granian parses HTTP and writes answers in Rust; each worker process runs the WSGI application
-on one Python thread (``--blocking-threads 1``: a second thread only contends for the GIL).
+Granian parses HTTP/1.1 and writes answers in Rust; each worker process runs the WSGI
+application on one Python thread (``--blocking-threads 1``: a second thread only contends for
+the GIL). HTTP/2 is off (``--http 1``): without TLS it is only ever spoken to a server on
+purpose, and over it Granian's limits below do not hold (a proxy in front speaks HTTP/2 to
+clients).
 Options given here come after the fixed ones and win over them (``--blocking-threads 4``).
 The ``Procfile``'s ``web`` process, the tests that need a real server and the benchmark all
 start RegWatch this way.
@@ -22,28 +25,79 @@ in a ``live`` mode, and RegWatch has none (``tests/ops/test_metrics.py``).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
 import sys
+import tempfile
+import threading
+import time
 from pathlib import Path
 
-APPLICATION = "regwatch.wsgi:application"
+from ops.log_format import JSON_FORMATTER
+
+APPLICATION = "regwatch.serve:load_application"
 # Granian's HTTP/1 parser's own limits, which no option changes (tests/ops/test_serve.py).
 MAX_REQUEST_TARGET = 65_534
 MAX_HEADER_FIELDS = 100
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)  # what Granian stops on
 FIXED_OPTIONS = (
     "--interface", "wsgi",
+    "--http", "1",
     "--blocking-threads", "1",
     "--no-ws",
     "--respawn-failed-workers",
     "--workers-kill-timeout", "30",
+    # Granian's access line, with the query (which its own leaves out): the question asked.
+    "--access-log-fmt",
+    '[%(time)s] %(addr)s - "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).3f '
+    "query=%(query_string)s",
 )  # fmt: skip
 
 
-def command(*options: str, application: str = APPLICATION) -> list[str]:
-    """The Granian command line serving ``application`` with the fixed options, then
+def command(*options: str, application: str = APPLICATION, factory: bool = True) -> list[str]:
+    """The Granian command line serving ``application`` (a function that returns the WSGI
+    application when ``factory``, else the application) with the fixed options, then
     ``options``."""
-    return [sys.executable, "-m", "granian", *FIXED_OPTIONS, *options, application]
+    loading = ("--factory",) if factory else ()
+    return [sys.executable, "-m", "granian", *FIXED_OPTIONS, *loading, *options, application]
+
+
+def load_application():
+    """The WSGI application, as each Granian worker loads it.
+
+    A worker starts with its master's signal handlers, which only note a signal on the
+    master's behalf, and puts its own in place once the application is loaded: a SIGTERM or
+    Ctrl-C that came meanwhile (a server stopped right after it started) was lost, and the
+    master waited out its 30 s kill timeout. Here such a signal is kept while the application
+    loads and sent again once the worker's own handler is in place."""
+    kept: list[int] = []
+
+    def keep(signum, frame):
+        kept.append(signum)
+
+    inherited = signal.getsignal(signal.SIGTERM)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, keep)
+    # The master's handler marks the master's state, which the worker holds a copy of: a
+    # signal that came before this function ran is found there.
+    if getattr(getattr(inherited, "__self__", None), "interrupt_signal", False) is True:
+        kept.append(signal.SIGTERM)
+    from regwatch.wsgi import application
+
+    if kept:
+        threading.Thread(target=_deliver_again, args=(kept[0], keep), daemon=True).start()
+    return application
+
+
+def _deliver_again(signum: int, keeping) -> None:
+    """Sends ``signum`` to this process once its handler is no longer ``keeping``, and a moment
+    later, once Granian has tied its handler to the worker's shutdown."""
+    while signal.getsignal(signum) is keeping:
+        time.sleep(0.01)
+    time.sleep(0.05)
+    os.kill(os.getpid(), signum)
 
 
 def reset_metrics_directory() -> None:
@@ -53,9 +107,22 @@ def reset_metrics_directory() -> None:
         Path(directory).mkdir(parents=True)
 
 
+def log_options() -> list[str]:
+    """With ``REGWATCH_LOG_FORMAT=json``, Granian's own records (the server's and the access
+    log's) are JSON objects a line too, as the application's are: a logging configuration
+    for Granian, written to a file of its own."""
+    if os.environ.get("REGWATCH_LOG_FORMAT") != "json":
+        return []
+    config = {"formatters": {"generic": JSON_FORMATTER, "access": JSON_FORMATTER}}
+    with tempfile.NamedTemporaryFile("w", prefix="regwatch-granian-", suffix=".json",
+                                     delete=False) as file:  # fmt: skip
+        json.dump(config, file)
+    return ["--log-config", file.name]
+
+
 def main(options: list[str]) -> None:
     reset_metrics_directory()
-    argv = command(*options)
+    argv = command(*log_options(), *options)
     os.execv(argv[0], argv)  # Granian takes this process: signals reach it directly
 
 

@@ -8,6 +8,8 @@ import django
 import environ
 from corsheaders.defaults import default_headers as default_cors_headers
 
+from ops.log_format import JSON_FORMATTER, TEXT_FORMATTER
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -387,15 +389,7 @@ if REGWATCH_WEBHOOKS_RETRY_FACTOR < 1:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "text": {"format": "%(message)s"},
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-            "timestamp": False,
-        },
-    },
+    "formatters": {"text": TEXT_FORMATTER, "json": JSON_FORMATTER},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": REGWATCH_LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},

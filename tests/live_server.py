@@ -108,10 +108,9 @@ def serving(command: list[str], env: dict[str, str], port: int, probe: str) -> I
 
 def stop(process: subprocess.Popen, timeout: float = 40) -> None:
     """Stops a server started by ``serving`` as a process manager does, with SIGTERM to its
-    process group; sent again each second, because a Granian worker that is still loading the
-    application ignores it (it runs its master's handler until then) and would wait for
-    Granian's kill timeout (30 s, which also ends a request still being received). Raises
-    ``TimeoutExpired`` past ``timeout`` seconds."""
+    process group, sent again each second: a server told to stop while a worker is still
+    loading can otherwise wait out Granian's 30 s kill timeout (see ``regwatch.serve``).
+    Raises ``TimeoutExpired`` past ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         with suppress(ProcessLookupError):

@@ -1,7 +1,9 @@
 """The web process (``regwatch.serve``): Granian as the Procfile starts it refuses what the
 schema says it refuses (its metrics: tests/ops/test_metrics.py)."""
 
+import json
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +81,28 @@ def test_the_schema_states_the_servers_refusals_for_every_operation(client):
             assert "content" not in responses["414"]
             assert str(MAX_HEADER_FIELDS) in responses["431"]["description"]
             assert "content" not in responses["431"]
+
+
+def test_http2_is_not_spoken_so_the_limits_hold(base):
+    """Over HTTP/2 Granian has other limits (none on header fields): it speaks HTTP/1.1 only."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")  # HTTP/2's preface
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    assert received == b"" or received.startswith(b"HTTP/1.1 400 ")  # no SETTINGS frame
+
+
+def test_json_logs_cover_the_servers_own_lines(monkeypatch):
+    from ops.log_format import JSON_FORMATTER
+    from regwatch.serve import log_options
+
+    monkeypatch.setenv("REGWATCH_LOG_FORMAT", "text")
+    assert log_options() == []
+    monkeypatch.setenv("REGWATCH_LOG_FORMAT", "json")
+    flag, path = log_options()
+    config = json.loads(Path(path).read_text())
+    Path(path).unlink()
+    assert flag == "--log-config"
+    assert config["formatters"] == {"generic": JSON_FORMATTER, "access": JSON_FORMATTER}
