@@ -9,7 +9,7 @@ purpose, and over it Granian's limits below do not hold (a proxy in front speaks
 clients).
 Options given here come after the fixed ones and win over them (``--blocking-threads 4``).
 The ``Procfile``'s ``web`` process, the tests that need a real server and the benchmark all
-start RegWatch this way.
+start RegWatch this way. It stays Granian's parent (see ``main``): stop it, not Granian.
 
 What Granian itself refuses, before RegWatch sees the request, with an empty body: a request
 target over ``MAX_REQUEST_TARGET`` bytes (414), more than ``MAX_HEADER_FIELDS`` header fields
@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -107,24 +108,36 @@ def reset_metrics_directory() -> None:
         Path(directory).mkdir(parents=True)
 
 
-def log_options() -> list[str]:
+def log_options(directory: str) -> list[str]:
     """With ``REGWATCH_LOG_FORMAT=json``, Granian's own records (the server's and the access
     log's) are JSON objects a line too, as the application's are: a logging configuration
-    for Granian, written to a file of its own."""
+    for Granian, written in ``directory``."""
     if os.environ.get("REGWATCH_LOG_FORMAT") != "json":
         return []
-    config = {"formatters": {"generic": JSON_FORMATTER, "access": JSON_FORMATTER}}
-    with tempfile.NamedTemporaryFile("w", prefix="regwatch-granian-", suffix=".json",
-                                     delete=False) as file:  # fmt: skip
-        json.dump(config, file)
-    return ["--log-config", file.name]
+    path = Path(directory) / "granian-logging.json"
+    path.write_text(
+        json.dumps({"formatters": {"generic": JSON_FORMATTER, "access": JSON_FORMATTER}})
+    )
+    return ["--log-config", str(path)]
 
 
-def main(options: list[str]) -> None:
+def main(options: list[str]) -> int:
+    """Runs Granian until it ends; its exit status. Granian runs in a session of its own, and
+    a SIGTERM or SIGINT to this process is passed to Granian's master alone, as SIGTERM: a
+    Ctrl-C reaching the master and its workers at once left a worker that never stopped, and
+    the master waited out its 30 s kill timeout every time."""
     reset_metrics_directory()
-    argv = command(*log_options(), *options)
-    os.execv(argv[0], argv)  # Granian takes this process: signals reach it directly
+    with tempfile.TemporaryDirectory(prefix="regwatch-serve-") as directory:
+        server = subprocess.Popen(command(*log_options(directory), *options),
+                                  start_new_session=True)  # fmt: skip
+
+        def stop(signum, frame):
+            server.send_signal(signal.SIGTERM)
+
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, stop)
+        return server.wait()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

@@ -2,13 +2,18 @@
 schema says it refuses (its metrics: tests/ops/test_metrics.py)."""
 
 import json
+import os
+import signal
 import socket
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from regwatch.serve import MAX_HEADER_FIELDS, MAX_REQUEST_TARGET
-from tests.live_server import free_port, manage, server_command, server_env, serving
+from tests.live_server import ROOT, free_port, manage, server_command, server_env, serving, stop
 
 SECTORS = "/api/v1/sectors/"
 
@@ -94,15 +99,44 @@ def test_http2_is_not_spoken_so_the_limits_hold(base):
     assert received == b"" or received.startswith(b"HTTP/1.1 400 ")  # no SETTINGS frame
 
 
-def test_json_logs_cover_the_servers_own_lines(monkeypatch):
+def test_json_logs_cover_the_servers_own_lines(monkeypatch, tmp_path):
     from ops.log_format import JSON_FORMATTER
     from regwatch.serve import log_options
 
     monkeypatch.setenv("REGWATCH_LOG_FORMAT", "text")
-    assert log_options() == []
+    assert log_options(str(tmp_path)) == []
     monkeypatch.setenv("REGWATCH_LOG_FORMAT", "json")
-    flag, path = log_options()
+    flag, path = log_options(str(tmp_path))
     config = json.loads(Path(path).read_text())
-    Path(path).unlink()
     assert flag == "--log-config"
     assert config["formatters"] == {"generic": JSON_FORMATTER, "access": JSON_FORMATTER}
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_to_the_process_group_stops_the_server_at_once(tmp_path, signum):
+    """As a terminal's Ctrl-C or a process manager sends them: Granian's master and workers
+    all signalled at once left a worker that never stopped, until the 30 s kill timeout."""
+    env = server_env(f"sqlite:///{tmp_path / 'stop.sqlite3'}")
+    manage(env, "migrate", "--noinput")
+    port = free_port()
+    process = subprocess.Popen(
+        server_command(port, workers=2), cwd=ROOT, env=env, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not answers(f"http://127.0.0.1:{port}/healthz"):
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.2)
+        time.sleep(3)  # every worker loaded
+        os.killpg(process.pid, signum)
+        assert process.wait(timeout=15) == 0
+    finally:
+        stop(process)
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5):
+            return True
+    except OSError:
+        return False
