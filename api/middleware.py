@@ -37,12 +37,14 @@ class WholeBody:
         if declared and not is_chunked(environ) and (limit is None or declared <= limit):
             body = read_exactly(environ["wsgi.input"], declared)
             if len(body) < declared:
-                response = JsonResponse(
-                    {"type": "client_error", "errors": [{"code": "parse_error", "attr": None,
-                     "detail": f"The body ended after {len(body)} of the {declared} bytes its "
-                     "Content-Length gives; nothing was done."}]},
-                    status=400,
-                )  # fmt: skip
+                response = error_response(
+                    400,
+                    "parse_error",
+                    f"The body ended after {len(body)} of the {declared} bytes its "
+                    "Content-Length gives; nothing was done.",
+                    None,
+                    kind="client_error",
+                )
                 response["Connection"] = "close"
                 start_response(f"400 {response.reason_phrase}", list(response.items()))
                 return [response.content]
@@ -96,8 +98,12 @@ def read_exactly(stream, length: int) -> bytes:
     return bytes(body)
 
 
-def error_response(status: int, code: str, detail: str, attr: str | None) -> JsonResponse:
-    kind = "validation_error" if status == 400 else "client_error"
+def error_response(
+    status: int, code: str, detail: str, attr: str | None, *, kind: str | None = None
+) -> JsonResponse:
+    """The API's error body; ``kind`` its ``type`` (default: ``validation_error`` for a 400,
+    else ``client_error``)."""
+    kind = kind or ("validation_error" if status == 400 else "client_error")
     return JsonResponse(
         {"type": kind, "errors": [{"code": code, "detail": detail, "attr": attr}]}, status=status
     )

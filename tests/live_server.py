@@ -3,6 +3,7 @@ its own database, for tests and benchmarks that must cross HTTP and process boun
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import secrets
@@ -92,18 +93,43 @@ def serving(command: list[str], env: dict[str, str], port: int, probe: str) -> I
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + probe, timeout=5).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"{command[:3]} did not start") from None
-                time.sleep(0.2)
+        wait_until_answering(process, base + probe)
         yield base
     finally:
         stop(process)
+
+
+def wait_until_answering(process: subprocess.Popen, url: str, timeout: float = 60) -> None:
+    """Returns once ``url`` answers; raises RuntimeError if ``process`` ends or ``timeout``
+    seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).read()
+            return
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"{process.args[:3]} did not start") from None
+            time.sleep(0.2)
+
+
+def raw_request(base: str, data: bytes, *, close_sending: bool = False):
+    """Sends ``data`` (a raw HTTP/1.1 request) at once on a new connection, closing the sending
+    side after it when ``close_sending``, and reads the answer: an ``http.client.HTTPResponse``
+    already read (its body in ``.body``), or None when the server closed the connection
+    unanswered."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(data)
+        if close_sending:
+            connection.shutdown(socket.SHUT_WR)
+        answer = http.client.HTTPResponse(connection)
+        try:
+            answer.begin()
+        except http.client.RemoteDisconnected:
+            return None
+        answer.body = answer.read()
+    return answer
 
 
 def stop(process: subprocess.Popen, timeout: float = 40) -> None:

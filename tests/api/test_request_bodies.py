@@ -2,17 +2,15 @@
 whole. A chunked body, which the server hands over as far as it arrived, is refused with 411;
 one cut off before its Content-Length with 400; nothing of either is written."""
 
-import http.client
 import io
 import json
-import socket
 import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
 
 from api.middleware import WholeBody
-from tests.live_server import demo_server, request
+from tests.live_server import demo_server, raw_request, request
 
 KEY = "cn-mofcom-2025-62"
 LIMIT = 4096
@@ -27,22 +25,11 @@ def server(tmp_path_factory):
 
 
 def exchange(base: str, data: bytes, *, close_sending: bool = False) -> tuple[int, dict] | None:
-    """Sends ``data`` (a raw request) at once on a new connection, closing the sending side
-    after it when ``close_sending``, and reads the answer to the connection's end: (status,
-    JSON answer), or None when the server closed the connection unanswered (it may, once the
-    client's side is closed)."""
-    address = urlsplit(base)
-    with socket.create_connection((address.hostname, address.port), timeout=30) as connection:
-        connection.sendall(data)
-        if close_sending:
-            connection.shutdown(socket.SHUT_WR)
-        answer = http.client.HTTPResponse(connection)
-        try:
-            answer.begin()
-        except http.client.RemoteDisconnected:
-            return None
-        body = answer.read()
-    return answer.status, json.loads(body) if body else {}
+    """(status, JSON answer) to the raw request ``data``; None when unanswered."""
+    answer = raw_request(base, data, close_sending=close_sending)
+    if answer is None:
+        return None
+    return answer.status, json.loads(answer.body) if answer.body else {}
 
 
 def head(base: str, token: str, method: str, path: str, content_type: str, **fields) -> bytes:

@@ -4,16 +4,24 @@ schema says it refuses (its metrics: tests/ops/test_metrics.py)."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from regwatch.serve import MAX_HEADER_FIELDS, MAX_REQUEST_TARGET
-from tests.live_server import ROOT, free_port, manage, server_command, server_env, serving, stop
+from tests.live_server import (
+    ROOT,
+    free_port,
+    manage,
+    raw_request,
+    server_command,
+    server_env,
+    serving,
+    stop,
+    wait_until_answering,
+)
 
 SECTORS = "/api/v1/sectors/"
 
@@ -28,18 +36,10 @@ def base(tmp_path_factory):
 
 
 def raw_exchange(base: str, head: bytes) -> tuple[int, dict[str, str], bytes]:
-    """Sends ``head`` (request line and headers, no body) on a new connection and reads the
-    answer to the end: (status, headers, body)."""
-    host, port = base.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=30) as connection:
-        connection.sendall(head)
-        received = b""
-        while chunk := connection.recv(65536):
-            received += chunk
-    header_block, _, body = received.partition(b"\r\n\r\n")
-    status_line, *lines = header_block.decode("latin-1").split("\r\n")
-    headers = dict(line.lower().split(": ", 1) for line in lines)
-    return int(status_line.split()[1]), headers, body
+    """(status, headers with lower-case names, body) of the answer to the raw request
+    ``head``."""
+    answer = raw_request(base, head)
+    return answer.status, {name.lower(): value for name, value in answer.getheaders()}, answer.body
 
 
 def get(base: str, target: str, fields: int = 0) -> tuple[int, dict[str, str], bytes]:
@@ -90,13 +90,9 @@ def test_the_schema_states_the_servers_refusals_for_every_operation(client):
 
 def test_http2_is_not_spoken_so_the_limits_hold(base):
     """Over HTTP/2 Granian has other limits (none on header fields): it speaks HTTP/1.1 only."""
-    host, port = base.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=30) as connection:
-        connection.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")  # HTTP/2's preface
-        received = b""
-        while chunk := connection.recv(65536):
-            received += chunk
-    assert received == b"" or received.startswith(b"HTTP/1.1 400 ")  # no SETTINGS frame
+    # HTTP/2's preface; an HTTP/2 server answers with a SETTINGS frame, no status line at all
+    answer = raw_request(base, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+    assert answer is None or (answer.version, answer.status) == (11, 400)
 
 
 def test_json_logs_cover_the_servers_own_lines(monkeypatch, tmp_path):
@@ -123,20 +119,9 @@ def test_ctrl_c_or_sigterm_to_the_process_group_stops_the_server_at_once(tmp_pat
         server_command(port, workers=2), cwd=ROOT, env=env, start_new_session=True
     )
     try:
-        deadline = time.monotonic() + 60
-        while not answers(f"http://127.0.0.1:{port}/healthz"):
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.2)
+        wait_until_answering(process, f"http://127.0.0.1:{port}/healthz")
         time.sleep(3)  # every worker loaded
         os.killpg(process.pid, signum)
         assert process.wait(timeout=15) == 0
     finally:
         stop(process)
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=5):
-            return True
-    except OSError:
-        return False
