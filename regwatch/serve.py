@@ -25,6 +25,7 @@ in a ``live`` mode, and RegWatch has none (``tests/ops/test_metrics.py``).
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
@@ -43,6 +44,7 @@ APPLICATION = "regwatch.serve:load_application"
 MAX_REQUEST_TARGET = 65_534
 MAX_HEADER_FIELDS = 100
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)  # what Granian stops on
+PR_SET_PDEATHSIG = 1  # from linux/prctl.h
 FIXED_OPTIONS = (
     "--interface", "wsgi",
     "--http", "1",
@@ -121,6 +123,13 @@ def log_options(directory: str) -> list[str]:
     return ["--log-config", str(path)]
 
 
+def _stop_with_parent() -> None:
+    """In Granian's master, before it runs: SIGTERM when this process ends, however it ends (a
+    SIGKILL included), so the server never outlives it (Linux's PR_SET_PDEATHSIG)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def main(options: list[str]) -> int:
     """Runs Granian until it ends; its exit status. Granian runs in a session of its own, and
     a SIGTERM or SIGINT to this process is passed to Granian's master alone, as SIGTERM: a
@@ -129,7 +138,7 @@ def main(options: list[str]) -> int:
     reset_metrics_directory()
     with tempfile.TemporaryDirectory(prefix="regwatch-serve-") as directory:
         server = subprocess.Popen(command(*log_options(directory), *options),
-                                  start_new_session=True)  # fmt: skip
+                                  start_new_session=True, preexec_fn=_stop_with_parent)  # fmt: skip
 
         def stop(signum, frame):
             server.send_signal(signal.SIGTERM)

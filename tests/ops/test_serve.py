@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,34 @@ def test_ctrl_c_or_sigterm_to_the_process_group_stops_the_server_at_once(tmp_pat
         assert process.wait(timeout=15) == 0
     finally:
         stop(process)
+
+
+def test_the_server_does_not_outlive_a_killed_web_process(tmp_path):
+    """A process manager's last resort, SIGKILL, leaves no Granian holding the port."""
+    env = server_env(f"sqlite:///{tmp_path / 'kill.sqlite3'}")
+    manage(env, "migrate", "--noinput")
+    port = free_port()
+    pidfile = tmp_path / "granian.pid"
+    command = [*server_command(port, workers=1), "--pid-file", str(pidfile)]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    try:
+        wait_until_answering(process, f"http://127.0.0.1:{port}/healthz")
+        master = int(pidfile.read_text())
+        process.kill()
+        process.wait()
+        deadline = time.monotonic() + 15
+        while Path(f"/proc/{master}").exists() and _state(master) != "Z":
+            assert time.monotonic() < deadline, "Granian outlived its parent"
+            time.sleep(0.2)
+    finally:
+        stop(process)
+        if pidfile.exists():  # Granian, had it outlived its parent
+            with suppress(ProcessLookupError, ValueError):
+                os.killpg(int(pidfile.read_text()), signal.SIGKILL)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
