@@ -131,21 +131,29 @@ def _stop_with_parent() -> None:
 
 
 def main(options: list[str]) -> int:
-    """Runs Granian until it ends; its exit status. Granian runs in a session of its own, and
-    a SIGTERM or SIGINT to this process is passed to Granian's master alone, as SIGTERM: a
-    Ctrl-C reaching the master and its workers at once left a worker that never stopped, and
-    the master waited out its 30 s kill timeout every time."""
+    """Runs Granian until it ends; its exit status (0 when stopped as asked). Granian runs in
+    a session of its own, and a SIGTERM or SIGINT to this process is passed to Granian's
+    master alone, as SIGTERM: a Ctrl-C reaching the master and its workers at once left a
+    worker that never stopped, and the master waited out its 30 s kill timeout every time. A
+    signal the process was started ignoring (SIGINT after a shell's `&`) stays ignored."""
     reset_metrics_directory()
     with tempfile.TemporaryDirectory(prefix="regwatch-serve-") as directory:
         server = subprocess.Popen(command(*log_options(directory), *options),
                                   start_new_session=True, preexec_fn=_stop_with_parent)  # fmt: skip
 
+        stopping = []
+
         def stop(signum, frame):
+            stopping.append(signum)
             server.send_signal(signal.SIGTERM)
 
         for signum in STOP_SIGNALS:
-            signal.signal(signum, stop)
-        return server.wait()
+            if signal.getsignal(signum) is not signal.SIG_IGN:  # as a shell's `&` leaves SIGINT
+                signal.signal(signum, stop)
+        status = server.wait()
+    if status == -signal.SIGTERM and stopping:
+        return 0  # stopped as asked, before Granian had its own handler in place
+    return 128 - status if status < 0 else status  # a signal's death, as a shell reports it
 
 
 if __name__ == "__main__":

@@ -157,3 +157,19 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "gone"
+
+
+def test_a_stop_right_after_start_exits_0(tmp_path):
+    """Before Granian's master has its handler in place, the SIGTERM passed on ends it: that is
+    still the stop that was asked for, not a failure."""
+    port = free_port()
+    env = server_env(f"sqlite:///{tmp_path / 'early.sqlite3'}")
+    process = subprocess.Popen(
+        server_command(port, workers=1), cwd=ROOT, env=env, start_new_session=True
+    )
+    try:
+        time.sleep(0.3)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=40) == 0
+    finally:
+        stop(process)
